@@ -1,0 +1,359 @@
+"""The timeline's data: sources, the actors and places they name, events, and
+the citations and figures that tie every statement to a source's exact words."""
+
+import datetime
+import re
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.urls import reverse
+
+#: The first day of the day-by-day timeline; anything earlier is context.
+TIMELINE_START = datetime.date(2022, 1, 2)
+
+
+def normalise_whitespace(text):
+    """Collapse every run of whitespace to one space, so that a quote copied
+    across a line break still matches its source."""
+    return " ".join(text.split())
+
+
+def find_passage(text, quote):
+    """Return the (start, end) offsets of ``quote`` in ``text``, ignoring
+    differences in whitespace only, or ``None`` when it does not occur."""
+    words = quote.split()
+    if not words:
+        return None
+    match = re.search(r"\s+".join(map(re.escape, words)), text)
+    return match.span() if match else None
+
+
+class SlugQuerySet(models.QuerySet):
+    def get_by_natural_key(self, slug):
+        return self.get(slug=slug)
+
+
+class SlugManager(models.Manager.from_queryset(SlugQuerySet)):
+    """Fixtures refer to sources, actors, places and events by slug."""
+
+
+class Source(models.Model):
+    class Kind(models.TextChoices):
+        WIRE = "wire", "Wire story"
+        NEWSPAPER = "newspaper", "Newspaper"
+        STATE_AGENCY = "state_agency", "State news agency"
+        TABLOID = "tabloid", "Tabloid"
+        BROADCASTER = "broadcaster", "Broadcaster"
+        ONLINE = "online", "Online outlet"
+
+    slug = models.SlugField(unique=True, help_text="Stable id used in URLs and exports.")
+    title = models.CharField(max_length=300)
+    title_supplied = models.BooleanField(
+        default=False,
+        help_text="Tick when the article has no headline of its own and the title was written by editors.",
+    )
+    outlet = models.CharField(
+        max_length=200, blank=True, help_text="Who published this copy; blank when the article does not say."
+    )
+    origin = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="The wire agency or original reporter when it differs from the outlet "
+        "(two re-publications of one AFP story share the origin “AFP”).",
+    )
+    authors = models.CharField(max_length=300, blank=True)
+    published_on = models.DateField(help_text="Day of publication.")
+    published_on_basis = models.TextField(
+        blank=True,
+        help_text="How the publication date was determined when the article does not state it; blank when it does.",
+    )
+    url = models.URLField(max_length=500, blank=True, help_text="Original URL, when the article gives one.")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    seed_file = models.CharField(max_length=100, unique=True, help_text="File name under seeds/.")
+    text = models.TextField(help_text="The article's full text, exactly as received.")
+
+    objects = SlugManager()
+
+    class Meta:
+        ordering = ["published_on", "slug"]
+
+    def __str__(self):
+        return f"{self.label}: {self.title}"
+
+    def natural_key(self):
+        return (self.slug,)
+
+    def get_absolute_url(self):
+        return reverse("timeline:source_detail", args=[self.slug])
+
+    @property
+    def label(self):
+        """How readers see the source named: "The Moscow Times (AFP)", "AFP (outlet not named)",
+        "Tabloid (outlet not named)"."""
+        if self.outlet:
+            return f"{self.outlet} ({self.origin})" if self.origin else self.outlet
+        return f"{self.origin or self.get_kind_display()} (outlet not named)"
+
+    @property
+    def independent_origin(self):
+        """What makes two sources one: their shared wire story, or else the outlet itself."""
+        return self.origin or self.outlet or self.slug
+
+
+class NamedQuerySet(SlugQuerySet):
+    def matching_name(self, name):
+        """Rows whose name or any name variant contains ``name``."""
+        return self.filter(models.Q(name__icontains=name) | models.Q(aliases__icontains=name))
+
+
+class NamedEntity(models.Model):
+    """Shared shape of actors and places: a canonical name and its variants."""
+
+    slug = models.SlugField(unique=True, help_text="Stable id used in URLs and exports.")
+    name = models.CharField(max_length=200, help_text="The name the timeline uses.")
+    aliases = models.JSONField(
+        default=list,
+        blank=True,
+        help_text='Every other spelling or name the sources use, as a list: ["Alma-Ata"].',
+    )
+    description = models.CharField(max_length=300, blank=True)
+
+    objects = models.Manager.from_queryset(NamedQuerySet)()
+
+    class Meta:
+        abstract = True
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def natural_key(self):
+        return (self.slug,)
+
+    def clean(self):
+        if not isinstance(self.aliases, list) or not all(isinstance(a, str) for a in self.aliases):
+            raise ValidationError({"aliases": "Give the name variants as a list of strings."})
+
+
+class Actor(NamedEntity):
+    class Kind(models.TextChoices):
+        PERSON = "person", "Person"
+        GOVERNMENT = "government", "Government body or official"
+        SECURITY = "security", "Police or security force"
+        MILITARY = "military", "Armed forces"
+        ALLIANCE = "alliance", "Alliance or international organisation"
+        STATE = "state", "Country"
+        MEDIA = "media", "Media outlet"
+        GROUP = "group", "Group of people"
+
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+
+    class Meta(NamedEntity.Meta):
+        pass
+
+
+class Place(NamedEntity):
+    class Kind(models.TextChoices):
+        COUNTRY = "country", "Country"
+        REGION = "region", "Region or province"
+        CITY = "city", "City or town"
+        SITE = "site", "Building, square or site"
+
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    latitude = models.DecimalField(max_digits=8, decimal_places=5, null=True, blank=True)
+    longitude = models.DecimalField(max_digits=8, decimal_places=5, null=True, blank=True)
+
+    class Meta(NamedEntity.Meta):
+        pass
+
+
+class EventQuerySet(SlugQuerySet):
+    def published(self):
+        return self.filter(status=Event.Status.PUBLISHED)
+
+    def context(self):
+        """What happened before the unrest began: shown ahead of the day-by-day timeline."""
+        return self.filter(date__lt=TIMELINE_START)
+
+    def day_by_day(self):
+        return self.filter(date__gte=TIMELINE_START)
+
+    def with_related(self):
+        return self.prefetch_related(
+            "actors",
+            "places",
+            models.Prefetch("citations", queryset=Citation.objects.select_related("source")),
+            models.Prefetch("figures", queryset=Figure.objects.select_related("source")),
+        )
+
+
+class Event(models.Model):
+    class Category(models.TextChoices):
+        PROTEST = "protest", "Protest"
+        VIOLENCE = "violence", "Violence"
+        SECURITY = "security", "Security operation"
+        POLITICAL = "political", "Political decision"
+        INTERNATIONAL = "international", "International response"
+        STATEMENT = "statement", "Statement or claim"
+        COMMUNICATIONS = "communications", "Communications"
+        ECONOMY = "economy", "Economy and daily life"
+        BACKGROUND = "background", "Background"
+
+    class Precision(models.TextChoices):
+        DAY = "day", "Exact day"
+        BETWEEN = "between", "Some time between the two days"
+        MONTH = "month", "Month only"
+        YEAR = "year", "Year only"
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        PUBLISHED = "published", "Published"
+
+    slug = models.SlugField(unique=True, max_length=100, help_text="Stable id used in URLs and exports.")
+    title = models.CharField(max_length=200)
+    summary = models.TextField(help_text="A neutral account in our own words; attribute every claim.")
+    category = models.CharField(max_length=20, choices=Category.choices)
+    date = models.DateField(help_text="The day it happened (for a span or an uncertain date, the first day).")
+    end_date = models.DateField(
+        null=True, blank=True, help_text="Last day of a span, or the latest possible day of an uncertain date."
+    )
+    date_precision = models.CharField(max_length=10, choices=Precision.choices, default=Precision.DAY)
+    time = models.TimeField(null=True, blank=True, help_text="Local (Almaty) time, when a source gives one.")
+    time_note = models.CharField(
+        max_length=100, blank=True, help_text="When in the day, as the sources put it: “overnight”, “early”."
+    )
+    day_order = models.PositiveSmallIntegerField(
+        default=0, help_text="Orders events within a day (lower first) where times are unknown."
+    )
+    actors = models.ManyToManyField(Actor, blank=True, related_name="events")
+    places = models.ManyToManyField(Place, blank=True, related_name="events")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+
+    objects = models.Manager.from_queryset(EventQuerySet)()
+
+    class Meta:
+        ordering = ["date", "day_order", "time", "slug"]
+        indexes = [models.Index(fields=["status", "date"])]
+
+    def __str__(self):
+        return f"{self.date:%Y-%m-%d} {self.title}"
+
+    def natural_key(self):
+        return (self.slug,)
+
+    def get_absolute_url(self):
+        return reverse("timeline:event_detail", args=[self.slug])
+
+    def clean(self):
+        if self.end_date and self.date and self.end_date < self.date:
+            raise ValidationError({"end_date": "The end date cannot be before the start date."})
+        if self.date_precision == self.Precision.BETWEEN and not self.end_date:
+            raise ValidationError({"end_date": "An uncertain date needs the latest possible day as its end date."})
+
+    @property
+    def is_context(self):
+        return self.date < TIMELINE_START
+
+    @property
+    def date_display(self):
+        """The date as precisely as it is known: "Wednesday 5 January 2022",
+        "Between 5 and 6 January 2022", "5 to 19 January 2022", "1999"."""
+        if self.date_precision == self.Precision.YEAR:
+            return f"{self.date:%Y}"
+        if self.date_precision == self.Precision.MONTH:
+            return f"{self.date:%B %Y}"
+        if not self.end_date or self.end_date == self.date:
+            return f"{self.date:%A} {self.date.day} {self.date:%B %Y}"
+        joiner = ("Between ", " and ") if self.date_precision == self.Precision.BETWEEN else ("", " to ")
+        start = f"{self.date.day}" if self.date.month == self.end_date.month else f"{self.date.day} {self.date:%B}"
+        return f"{joiner[0]}{start}{joiner[1]}{self.end_date.day} {self.end_date:%B %Y}"
+
+
+class QuotedPassage(models.Model):
+    """A verbatim passage of a source. Saving one whose quote the source does not
+    contain fails validation, wherever the data comes from."""
+
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="%(class)ss")
+    quote = models.TextField(help_text="Copied character for character from the source (line breaks may differ).")
+    note = models.CharField(max_length=500, blank=True, help_text="Optional: how to read this passage.")
+
+    class Meta:
+        abstract = True
+
+    def clean(self):
+        if self.source_id and self.quote and not self.span:
+            message = f"This passage does not occur in the text of “{self.source}”. Copy it exactly from the source."
+            raise ValidationError({"quote": message})
+
+    @property
+    def span(self):
+        """The passage's (start, end) offsets in its source's text, or None."""
+        return find_passage(self.source.text, self.quote)
+
+
+class Citation(QuotedPassage):
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="citations")
+
+    class Meta:
+        ordering = ["event", "id"]
+
+    def __str__(self):
+        return f"{self.source.slug}: {self.quote[:60]}"
+
+    @property
+    def anchor(self):
+        return f"c{self.pk}"
+
+    def get_absolute_url(self):
+        return f"{self.source.get_absolute_url()}#{self.anchor}"
+
+
+class Figure(QuotedPassage):
+    class Measure(models.TextChoices):
+        SECURITY_KILLED = "security_killed", "Security personnel killed"
+        SECURITY_WOUNDED = "security_wounded", "Security personnel wounded"
+        SECURITY_BEHEADED = "security_beheaded", "Security personnel beheaded"
+        PEOPLE_KILLED = "people_killed", "People killed"
+        PEOPLE_WOUNDED = "people_wounded", "People wounded"
+        HOSPITALISED = "hospitalised", "People hospitalised"
+        INTENSIVE_CARE = "intensive_care", "People in intensive care"
+        DETAINED = "detained", "People detained"
+        DOCTORS_INJURED = "doctors_injured", "Doctors injured"
+        ATTACKERS = "attackers", "Attackers, as claimed"
+        TROOPS = "troops", "Troops deployed"
+        AVERAGE_SALARY_USD = "average_salary_usd", "Average monthly salary (US$)"
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="figures")
+    measure = models.CharField(max_length=30, choices=Measure.choices)
+    value = models.PositiveIntegerField(
+        null=True, blank=True, help_text="The number as reported; leave blank for “dozens” or “hundreds”."
+    )
+    qualifier = models.CharField(
+        max_length=50, blank=True, help_text="As written: “more than”, “about”, “nearly”, “up to”, “dozens”."
+    )
+    claimant = models.CharField(max_length=200, help_text="Who gave the number: “the interior ministry”, “police”.")
+    reported_on = models.DateField(help_text="The day the number was reported.")
+
+    class Meta:
+        ordering = ["measure", "reported_on", "source__published_on", "id"]
+
+    def __str__(self):
+        return f"{self.get_measure_display()}: {self.display_value} ({self.claimant}, {self.source.slug})"
+
+    def clean(self):
+        super().clean()
+        if self.value is None and not self.qualifier:
+            raise ValidationError({"value": "Give the number, or a qualifier such as “dozens” when there is none."})
+
+    @property
+    def display_value(self):
+        if self.value is None:
+            return self.qualifier
+        return f"{self.qualifier} {self.value:,}".strip()
+
+    def get_absolute_url(self):
+        return f"{self.source.get_absolute_url()}#{self.anchor}"
+
+    @property
+    def anchor(self):
+        return f"f{self.pk}"

@@ -1,0 +1,91 @@
+"""The curated data, tested as data: it is the product's heart."""
+
+import json
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+
+from timeline.management.commands.load_curated import CURATED_FIXTURES
+from timeline.models import TIMELINE_START, Actor, Citation, Event, Figure, Place, Source
+
+pytestmark = pytest.mark.django_db
+
+
+def test_every_seed_file_is_a_source_with_its_exact_text(curated):
+    seed_files = sorted(p.name for p in settings.SEEDS_DIR.glob("*.txt"))
+    assert sorted(Source.objects.values_list("seed_file", flat=True)) == seed_files
+    for source in Source.objects.all():
+        assert source.text == (settings.SEEDS_DIR / source.seed_file).read_text(encoding="utf-8")
+
+
+def test_every_undated_source_says_how_its_date_was_determined(curated):
+    for source in Source.objects.all():
+        day = source.published_on
+        stated = any(form in source.text for form in (day.isoformat(), f"{day:%B %d, %Y}", f"{day:%-d %B %Y}"))
+        assert stated or source.published_on_basis, source.slug
+
+
+@pytest.mark.parametrize("model", [Citation, Figure])
+def test_every_quote_occurs_verbatim_in_its_source(curated, model):
+    for passage in model.objects.select_related("source"):
+        assert passage.span, f"{model.__name__} {passage.pk}: not in {passage.source.slug}: {passage.quote!r}"
+
+
+def test_every_object_passes_model_validation(curated):
+    for model in (Source, Actor, Place, Event, Citation, Figure):
+        for obj in model.objects.all():
+            obj.full_clean()
+
+
+def test_every_source_is_cited(curated):
+    uncited = Source.objects.filter(citations__isnull=True)
+    assert not uncited.exists(), list(uncited)
+
+
+def test_every_event_has_a_citation(curated):
+    uncited = Event.objects.filter(citations__isnull=True)
+    assert not uncited.exists(), list(uncited)
+
+
+def test_day_by_day_starts_on_2_january_and_context_comes_before(curated):
+    assert Event.objects.day_by_day().order_by("date").first().date == TIMELINE_START
+    assert Event.objects.context().exists()
+    assert all(e.date < TIMELINE_START for e in Event.objects.context())
+
+
+def test_the_articles_disagreements_are_recorded_per_source(curated):
+    def values(measure):
+        return {(f.source.slug, f.value) for f in Figure.objects.filter(measure=measure)}
+
+    assert {("moscow-times-afp", 13), ("afp-update", 18)} <= values(Figure.Measure.SECURITY_KILLED)
+    assert {("moscow-times-afp", 2000), ("afp-update", 2300)} <= values(Figure.Measure.DETAINED)
+
+
+def test_name_variants_are_recorded(curated):
+    assert "Alma-Ata" in Place.objects.get(slug="almaty").aliases
+    assert "Kassym-Zhomart Tokayev" in Actor.objects.get(slug="tokayev").aliases
+    assert Actor.objects.matching_name("Collective Security Treaty Organization").filter(slug="csto").exists()
+
+
+def test_there_are_many_events_from_every_article(curated):
+    assert Event.objects.count() > 50
+    for source in Source.objects.all():
+        assert Event.objects.filter(citations__source=source).distinct().count() >= 5, source.slug
+
+
+def test_loading_the_fixtures_twice_changes_nothing(curated):
+    def snapshot():
+        out = {}
+        for model in (Source, Actor, Place, Event, Citation, Figure):
+            rows = list(model.objects.order_by("pk").values())
+            if model is Event:
+                for row, event in zip(rows, Event.objects.order_by("pk"), strict=True):
+                    row["actors"] = sorted(event.actors.values_list("pk", flat=True))
+                    row["places"] = sorted(event.places.values_list("pk", flat=True))
+            out[model.__name__] = json.dumps(rows, default=str, sort_keys=True)
+        return out
+
+    before = snapshot()
+    call_command("loaddata", *CURATED_FIXTURES, verbosity=0)
+    assert snapshot() == before

@@ -1,0 +1,98 @@
+import datetime
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from timeline.models import Citation, Event, Figure, find_passage
+
+pytestmark = pytest.mark.django_db
+
+
+def test_find_passage_ignores_whitespace_differences_only():
+    text = "Police said 12 people were\n\ndetained."
+    assert find_passage(text, "12 people were detained.") == (12, len(text))
+    assert find_passage(text, "12 people were  detained") is not None
+    assert find_passage(text, "12 people were arrested") is None
+    assert find_passage(text, "12 People were detained") is None
+    assert find_passage(text, "   ") is None
+
+
+def test_a_citation_whose_quote_is_in_the_source_is_valid(make_event, source):
+    citation = Citation(event=make_event(), source=source, quote="Police said 12 people were detained.")
+    citation.full_clean()
+
+
+def test_a_citation_whose_quote_is_not_in_the_source_fails_naming_the_source(make_event, source):
+    citation = Citation(event=make_event(), source=source, quote="Police said 13 people were detained.")
+    with pytest.raises(ValidationError) as error:
+        citation.full_clean()
+    assert "Test Times (AFP): Protests spread" in str(error.value.message_dict["quote"])
+
+
+def test_a_figure_quote_is_checked_too_and_needs_a_value_or_qualifier(make_event, source):
+    figure = Figure(
+        event=make_event(),
+        source=source,
+        measure=Figure.Measure.DETAINED,
+        claimant="police",
+        reported_on="2022-01-06",
+        quote="12 people were detained",
+    )
+    with pytest.raises(ValidationError) as error:
+        figure.full_clean()
+    assert "value" in error.value.message_dict
+    figure.value = 12
+    figure.full_clean()
+    figure.quote = "13 people"
+    with pytest.raises(ValidationError):
+        figure.full_clean()
+
+
+def test_end_date_cannot_precede_start(make_event):
+    event = make_event()
+    event.end_date = datetime.date(2022, 1, 4)
+    with pytest.raises(ValidationError) as error:
+        event.full_clean()
+    assert "end_date" in error.value.message_dict
+
+
+def test_an_uncertain_date_needs_its_latest_day(make_event):
+    event = make_event()
+    event.date_precision = Event.Precision.BETWEEN
+    with pytest.raises(ValidationError):
+        event.full_clean()
+
+
+@pytest.mark.parametrize(
+    ("precision", "date", "end", "expected"),
+    [
+        ("day", "2022-01-05", None, "Wednesday 5 January 2022"),
+        ("between", "2022-01-05", "2022-01-06", "Between 5 and 6 January 2022"),
+        ("day", "2022-01-05", "2022-01-19", "5 to 19 January 2022"),
+        ("between", "2021-12-30", "2022-01-02", "Between 30 December and 2 January 2022"),
+        ("year", "1999-01-01", None, "1999"),
+        ("month", "2022-01-01", None, "January 2022"),
+    ],
+)
+def test_date_display_says_how_precise_the_date_is(precision, date, end, expected):
+    event = Event(
+        date=datetime.date.fromisoformat(date),
+        end_date=end and datetime.date.fromisoformat(end),
+        date_precision=precision,
+    )
+    assert event.date_display == expected
+
+
+def test_published_and_context_querysets(make_event):
+    make_event(slug="old", date="2019-03-19")
+    make_event(slug="draft", status=Event.Status.DRAFT)
+    make_event(slug="new", date="2022-01-02")
+    assert set(Event.objects.published().values_list("slug", flat=True)) == {"old", "new"}
+    assert list(Event.objects.context().values_list("slug", flat=True)) == ["old"]
+    assert list(Event.objects.published().day_by_day().values_list("slug", flat=True)) == ["new"]
+
+
+def test_figure_display_value_keeps_the_wording():
+    assert Figure(value=2000, qualifier="about").display_value == "about 2,000"
+    assert Figure(value=13, qualifier="").display_value == "13"
+    assert Figure(value=None, qualifier="dozens").display_value == "dozens"
