@@ -1,0 +1,59 @@
+"""Render a source's full text with every cited passage highlighted and anchored."""
+
+import itertools
+from dataclasses import dataclass
+
+from django.utils.html import escape, format_html
+from django.utils.safestring import mark_safe
+
+from timeline.models import find_passage
+
+
+@dataclass(frozen=True)
+class Passage:
+    anchor: str  # the element id that references link to
+    start: int
+    end: int
+    event: object  # the event that cites the passage
+    quote: str
+
+
+def passages_of(source, citations, figures):
+    """The located passages of ``source`` quoted by the given citations and figures,
+    in text order. A passage that no longer occurs in the text is left out."""
+    found = []
+    for quoted in (*citations, *figures):
+        span = find_passage(source.text, quoted.quote)
+        if span:
+            found.append(Passage(quoted.anchor, *span, quoted.event, quoted.quote))
+    return sorted(found, key=lambda p: (p.start, -p.end, p.anchor))
+
+
+def highlight(text, passages):
+    """HTML for ``text`` with each passage in a <mark>. Passages may overlap: the
+    text is cut at every passage boundary, each piece is marked when any passage
+    covers it, every passage's first piece carries its anchor id, and a link back
+    to the citing event follows its last piece."""
+    cuts = sorted({0, len(text), *(p.start for p in passages), *(p.end for p in passages)})
+    html = []
+    for start, end in itertools.pairwise(cuts):
+        piece = escape(text[start:end])
+        covering = [p for p in passages if p.start <= start and end <= p.end]
+        if covering:
+            anchors = [p.anchor for p in passages if p.start == start]
+            extra_ids = "".join(format_html('<span id="{}"></span>', a) for a in anchors[1:])
+            id_attr = format_html(' id="{}"', anchors[0]) if anchors else ""
+            html.append(format_html("<mark{}>{}{}</mark>", id_attr, mark_safe(extra_ids), piece))
+        else:
+            html.append(piece)
+        for passage in (p for p in passages if p.end == end):
+            html.append(
+                format_html(
+                    '<a class="backlink" href="{}#{}"><span aria-hidden="true">↩</span>'
+                    '<span class="visually-hidden">cited in: {}</span></a>',
+                    passage.event.get_absolute_url(),
+                    passage.anchor,
+                    passage.event.title,
+                )
+            )
+    return mark_safe("".join(html))
