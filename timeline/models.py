@@ -151,6 +151,9 @@ class Actor(NamedEntity):
     class Meta(NamedEntity.Meta):
         pass
 
+    def get_absolute_url(self):
+        return reverse("timeline:actor_detail", args=[self.slug])
+
 
 class Place(NamedEntity):
     class Kind(models.TextChoices):
@@ -166,6 +169,9 @@ class Place(NamedEntity):
     class Meta(NamedEntity.Meta):
         pass
 
+    def get_absolute_url(self):
+        return reverse("timeline:place_detail", args=[self.slug])
+
 
 class EventQuerySet(SlugQuerySet):
     def published(self):
@@ -178,12 +184,52 @@ class EventQuerySet(SlugQuerySet):
     def day_by_day(self):
         return self.filter(date__gte=TIMELINE_START)
 
-    def with_related(self):
+    def overlapping(self, start=None, end=None):
+        """Events that happened on some day between ``start`` and ``end`` (either may be None)."""
+        events = self
+        if start:
+            events = events.filter(models.Q(end_date__gte=start) | models.Q(end_date__isnull=True, date__gte=start))
+        if end:
+            events = events.filter(date__lte=end)
+        return events
+
+    def involving(self, actors):
+        return self.filter(pk__in=Event.actors.through.objects.filter(actor__in=actors).values("event_id"))
+
+    def located_at(self, places):
+        return self.filter(pk__in=Event.places.through.objects.filter(place__in=places).values("event_id"))
+
+    def cited_by(self, sources):
+        """Events that at least one of ``sources`` (a queryset of sources) reports."""
+        return self.filter(pk__in=Citation.objects.filter(source__in=sources).values("event_id"))
+
+    def search(self, text):
+        """Events matching every word of ``text`` in their title, summary, quotes, or the
+        names and name variants of their actors and places."""
+        events = self
+        for word in text.split():
+            events = events.filter(
+                models.Q(title__icontains=word)
+                | models.Q(summary__icontains=word)
+                | models.Q(pk__in=Citation.objects.filter(quote__icontains=word).values("event_id"))
+                | models.Q(pk__in=Event.objects.involving(Actor.objects.matching_name(word)).values("pk"))
+                | models.Q(pk__in=Event.objects.located_at(Place.objects.matching_name(word)).values("pk"))
+            )
+        return events
+
+    def with_related(self, reported_by=None):
+        """Prefetch what an event is shown with. With ``reported_by`` (a date), only the
+        citations and figures of sources published by then."""
+        citations = Citation.objects.select_related("source")
+        figures = Figure.objects.select_related("source")
+        if reported_by:
+            citations = citations.filter(source__published_on__lte=reported_by)
+            figures = figures.filter(source__published_on__lte=reported_by)
         return self.prefetch_related(
             "actors",
             "places",
-            models.Prefetch("citations", queryset=Citation.objects.select_related("source")),
-            models.Prefetch("figures", queryset=Figure.objects.select_related("source")),
+            models.Prefetch("citations", queryset=citations),
+            models.Prefetch("figures", queryset=figures),
         )
 
 

@@ -3,14 +3,16 @@ from django.urls import include, path
 
 from timeline import views
 
-app_name = "timeline"
-
 timeline_patterns = [
     path("", views.index, name="index"),
     path("events/<slug:slug>/", views.event_detail, name="event_detail"),
     path("sources/", views.source_list, name="source_list"),
     path("sources/<slug:slug>/", views.source_detail, name="source_detail"),
     path("figures/", views.figure_list, name="figure_list"),
+    path("actors/", views.actor_list, name="actor_list"),
+    path("actors/<slug:slug>/", views.actor_detail, name="actor_detail"),
+    path("places/", views.place_list, name="place_list"),
+    path("places/<slug:slug>/", views.place_detail, name="place_detail"),
     path("export/timeline.json", views.export_timeline_json, name="export_timeline_json"),
 ]
 

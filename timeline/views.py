@@ -1,31 +1,129 @@
 import itertools
 
 from django.db.models import Count, Q
-from django.http import JsonResponse
-from django.shortcuts import get_object_or_404, render
+from django.http import Http404, JsonResponse, QueryDict
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET
+from django.views.decorators.vary import vary_on_headers
+from django_htmx.http import push_url
 
 from timeline import exports
-from timeline.models import Event, Figure, Source
+from timeline.forms import TimelineFilterForm
+from timeline.models import TIMELINE_START, Actor, Event, Figure, Place, Source
 from timeline.passages import highlight, passages_of
 
+PAGE_SIZE = 100  # events per response: the page stays fast however large the timeline grows
+STRIP_BAR_HEIGHT = 40  # px, the tallest bar in the strip of days
 
-def group_by_day(events):
-    """[(date, [events of that day]), ...] in timeline order."""
-    return [(day, list(group)) for day, group in itertools.groupby(events, key=lambda e: e.date)]
+
+def group_into_sections(events, previous_date=None):
+    """Split a chunk of events into the context section and one section per day.
+    A section that carries on from the previous chunk is marked ``continued``."""
+    sections = []
+    for is_context, group in itertools.groupby(events, key=lambda e: e.is_context):
+        if is_context:
+            sections.append({"date": None, "events": list(group)})
+            continue
+        for day, day_events in itertools.groupby(group, key=lambda e: e.date):
+            sections.append({"date": day, "events": list(day_events)})
+    if sections and previous_date:
+        first = sections[0]
+        previous_is_context = previous_date < TIMELINE_START
+        first["continued"] = first["date"] == previous_date or (first["date"] is None and previous_is_context)
+    return sections
+
+
+def query_with(query, **changes):
+    """``query`` (a QueryDict) re-encoded with ``changes``; None removes a key. Any
+    change also drops the chunk number, so a new selection starts at its beginning."""
+    query = query.copy()
+    query.pop("page", None)
+    for key, value in changes.items():
+        if value is None:
+            query.pop(key, None)
+        else:
+            query[key] = value
+    return query.urlencode()
+
+
+def without_blanks(query):
+    """``query`` without the empty fields a submitted form leaves (``?q=&start=``), for shareable URLs."""
+    compact = QueryDict(mutable=True)
+    for key, values in query.lists():
+        if kept := [v for v in values if v.strip()]:
+            compact.setlist(key, kept)
+    return compact
+
+
+def day_strip(form, query):
+    """Every day of the current selection (ignoring its date range) with its number of events."""
+    counts = (
+        form.filter(Event.objects.published(), dates=False)
+        .day_by_day()
+        .values("date")
+        .annotate(n=Count("pk"))
+        .order_by("date")
+    )
+    counts = list(counts)
+    tallest = max((c["n"] for c in counts), default=1)
+    start, end = form.cleaned_data.get("start"), form.cleaned_data.get("end")
+    return [
+        {
+            "date": c["date"],
+            "count": c["n"],
+            "height": (height := max(2, round(STRIP_BAR_HEIGHT * c["n"] / tallest))),
+            "bar_y": STRIP_BAR_HEIGHT - height,
+            "query": query_with(query, start=c["date"].isoformat(), end=c["date"].isoformat()),
+            "current": start == end == c["date"],
+        }
+        for c in counts
+    ]
 
 
 @require_GET
+@vary_on_headers("HX-Request", "HX-History-Restore-Request", "HX-Boosted")
 def index(request):
-    events = Event.objects.published().with_related()
-    return render(
-        request,
-        "timeline/index.html",
-        {
-            "context_events": events.context(),
-            "days": group_by_day(events.day_by_day()),
-        },
-    )
+    """The timeline: the whole page, or with htmx only the results (a filter changed)
+    or only the next chunk ("more"). A history restore or a boosted link gets the page."""
+    query = without_blanks(request.GET)
+    partial = bool(request.htmx) and not request.htmx.history_restore_request and not request.htmx.boosted
+    url = f"{request.path}?{query.urlencode()}" if query else request.path
+    if not request.htmx and query != request.GET:
+        return redirect(url)  # a plain form submission: go to the compact URL, the one worth sharing
+    form = TimelineFilterForm(query)
+    context = {"form": form, "page_size": PAGE_SIZE}
+    if not form.is_valid():
+        return _render_timeline(request, context, partial=partial, url=url, status=400)
+
+    selection = form.filter(Event.objects.published())
+    page = form.cleaned_data["page"] or 1
+    offset = (page - 1) * PAGE_SIZE
+    chunk = list(selection.with_related(form.cleaned_data["reported_by"])[offset : offset + PAGE_SIZE + 1])
+    if page > 1 and not chunk:
+        raise Http404("There are no more events in this selection.")
+    previous_date = selection.values_list("date", flat=True)[offset - 1] if offset else None
+    context |= {
+        "sections": group_into_sections(chunk[:PAGE_SIZE], previous_date),
+        "next_query": query_with(query, page=str(page + 1)) if len(chunk) > PAGE_SIZE else None,
+        "page": page,
+    }
+    if partial and page > 1:
+        return render(request, "timeline/index.html#chunk", context)
+    context |= {
+        "count": selection.count(),
+        "chips": form.active_filters(),
+        "days": day_strip(form, query),
+        "first_query": query_with(query) if page > 1 else None,
+        "first_number": offset + 1,
+    }
+    return _render_timeline(request, context, partial=partial, url=url)
+
+
+def _render_timeline(request, context, *, partial, url, status=200):
+    if not partial:
+        return render(request, "timeline/index.html", context, status=status)
+    response = render(request, "timeline/index.html#fragment", context, status=status)
+    return push_url(response, url)  # the compact URL, without the form's empty fields
 
 
 @require_GET
@@ -85,3 +183,48 @@ def export_timeline_json(request):
         json_dumps_params={"ensure_ascii": False, "indent": 2},
         headers={"Content-Disposition": 'inline; filename="timeline.json"'},
     )
+
+
+def _entity_list(request, model, title):
+    entities = model.objects.annotate(
+        event_count=Count("events", filter=Q(events__status=Event.Status.PUBLISHED))
+    ).order_by("kind", "name")
+    return render(request, "timeline/entity_list.html", {"entities": entities, "title": title})
+
+
+def _entity_detail(request, entity, events, query_name):
+    """An actor's or a place's page: who or what it is, and the first events that involve it."""
+    return render(
+        request,
+        "timeline/entity_detail.html",
+        {
+            "entity": entity,
+            "events": events[:PAGE_SIZE],
+            "event_count": events.count(),
+            "timeline_query": query_with(QueryDict(), **{query_name: entity.slug}),
+        },
+    )
+
+
+@require_GET
+def actor_list(request):
+    return _entity_list(request, Actor, "Actors")
+
+
+@require_GET
+def actor_detail(request, slug):
+    actor = get_object_or_404(Actor, slug=slug)
+    events = Event.objects.published().involving([actor])
+    return _entity_detail(request, actor, events, "actor")
+
+
+@require_GET
+def place_list(request):
+    return _entity_list(request, Place, "Places")
+
+
+@require_GET
+def place_detail(request, slug):
+    place = get_object_or_404(Place, slug=slug)
+    events = Event.objects.published().located_at([place])
+    return _entity_detail(request, place, events, "place")

@@ -1,0 +1,161 @@
+"""The timeline's filters: one form, bound to the query string, that the page,
+its htmx fragment and every export use to select events."""
+
+import datetime
+import re
+
+from dateutil import parser as dateutil_parser
+from django import forms
+from django.http import QueryDict
+
+from timeline.models import Actor, Event, Place, Source
+
+DEFAULT_YEAR = 2022
+
+
+class LooseDateField(forms.Field):
+    """A date typed the way people type it: "2022-01-05", "5 Jan", "January 5 2022",
+    "jan 5". The year defaults to 2022; apart from ISO dates, numbers are read day
+    first ("5/1" is 5 January)."""
+
+    MAX_LENGTH = 40
+    default_error_messages = {
+        "invalid": "Could not read “%(value)s” as a date. Try “5 Jan” or “2022-01-05”.",
+        "too_long": f"Type a date in at most {MAX_LENGTH} characters, such as “5 Jan”.",
+    }
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        value = (value or "").strip()
+        if not value:
+            return None
+        if len(value) > self.MAX_LENGTH:
+            raise forms.ValidationError(self.error_messages["too_long"], code="too_long")
+        if iso := re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", value):
+            try:
+                return datetime.date(*map(int, iso.groups()))
+            except ValueError as error:  # 2022-13-01 is no date, not 13 January
+                raise forms.ValidationError(
+                    self.error_messages["invalid"], code="invalid", params={"value": value}
+                ) from error
+        try:
+            parsed = dateutil_parser.parse(value, default=datetime.datetime(DEFAULT_YEAR, 1, 1), dayfirst=True)
+        except (ValueError, OverflowError) as error:
+            raise forms.ValidationError(
+                self.error_messages["invalid"], code="invalid", params={"value": value}
+            ) from error
+        if parsed.year != DEFAULT_YEAR and not re.search(r"\d{4}", value):
+            # dateutil reads "32 Jan" as January 2032: a year the reader never typed.
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid", params={"value": value})
+        return parsed.date()
+
+
+class SlugMultipleChoiceField(forms.ModelMultipleChoiceField):
+    def __init__(self, queryset, **kwargs):
+        super().__init__(queryset, to_field_name="slug", required=False, widget=forms.CheckboxSelectMultiple, **kwargs)
+
+    def label_from_instance(self, obj):
+        return obj.label if isinstance(obj, Source) else obj.name
+
+
+class TimelineFilterForm(forms.Form):
+    q = forms.CharField(
+        label="Search",
+        required=False,
+        max_length=200,
+        widget=forms.TextInput(attrs={"type": "search"}),
+        help_text="Titles, summaries, quotes and names, in any spelling the sources use.",
+    )
+    start = LooseDateField(label="From", help_text="e.g. 5 Jan")
+    end = LooseDateField(label="To", help_text="e.g. 2022-01-08")
+    reported_by = LooseDateField(
+        label="As reported by",
+        help_text="Only what sources published on or before this day said.",
+    )
+    category = forms.MultipleChoiceField(
+        label="Categories", choices=Event.Category.choices, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    actor = SlugMultipleChoiceField(Actor.objects.all(), label="Actors")
+    place = SlugMultipleChoiceField(Place.objects.all(), label="Places")
+    source = SlugMultipleChoiceField(Source.objects.all(), label="Sources")
+    kind = forms.MultipleChoiceField(
+        label="Kinds of source", choices=Source.Kind.choices, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    page = forms.IntegerField(min_value=1, max_value=100_000, required=False, widget=forms.HiddenInput)
+
+    #: The fields that narrow the selection (``page`` only picks a chunk of it), as a chip names them.
+    FILTERS = {
+        "q": "Search",
+        "start": "From",
+        "end": "To",
+        "reported_by": "As reported by",
+        "category": "Category",
+        "actor": "Actor",
+        "place": "Place",
+        "source": "Source",
+        "kind": "Kind of source",
+    }
+
+    @property
+    def date_fields(self):
+        return [self[name] for name in ("start", "end", "reported_by")]
+
+    @property
+    def choice_fields(self):
+        return [self[name] for name in ("category", "actor", "place", "source", "kind")]
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("start"), data.get("end")
+        if start and end and end < start:
+            self.add_error("end", "The end date is before the start date.")
+        return data
+
+    def filter(self, events, *, dates=True):
+        """Narrow ``events`` by the cleaned filters. ``dates=False`` ignores the date range
+        (the strip of days shows every day of the current selection)."""
+        data = self.cleaned_data
+        if dates:
+            events = events.overlapping(data.get("start"), data.get("end"))
+        if data.get("category"):
+            events = events.filter(category__in=data["category"])
+        if data.get("actor"):
+            events = events.involving(data["actor"])
+        if data.get("place"):
+            events = events.located_at(data["place"])
+        if data.get("source"):
+            events = events.cited_by(data["source"])
+        if data.get("kind"):
+            events = events.cited_by(Source.objects.filter(kind__in=data["kind"]))
+        if data.get("reported_by"):
+            events = events.cited_by(Source.objects.filter(published_on__lte=data["reported_by"]))
+        if data.get("q"):
+            events = events.search(data["q"])
+        return events
+
+    def active_filters(self):
+        """[(label, query string without that filter)] for each filter in use, so a
+        reader can remove one at a time."""
+        query = self.data if isinstance(self.data, QueryDict) else QueryDict(mutable=True)
+        chips = []
+        for name, chip_label in self.FILTERS.items():
+            values = [v for v in query.getlist(name) if v.strip()]
+            if not values:
+                continue
+            names = self._choice_labels(name)
+            for value in values:
+                remaining = query.copy()
+                remaining.setlist(name, [v for v in values if v != value])
+                remaining.pop("page", None)
+                chips.append((f"{chip_label}: {names.get(value, value)}", remaining.urlencode()))
+        return chips
+
+    def _choice_labels(self, name):
+        """{value in the query string: what a reader calls it} for a choice field."""
+        field = self.fields[name]
+        if isinstance(field, forms.ModelMultipleChoiceField):
+            return {obj.slug: field.label_from_instance(obj) for obj in field.queryset}
+        return dict(getattr(field, "choices", ()))
