@@ -4,6 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
+NODE_STAMP := node_modules/.installed
 
 .PHONY: run test lint fmt migrate clean
 
@@ -15,6 +16,11 @@ $(STAMP): $(BIN)/python requirements.txt requirements-dev.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $(STAMP)
 
+# Test-only tools from npm: axe-core and the W3C Nu HTML Checker (needs Java).
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $(NODE_STAMP)
+
 migrate: $(STAMP)
 	$(BIN)/python manage.py migrate --noinput
 
@@ -23,8 +29,8 @@ run: migrate
 	$(BIN)/python manage.py load_curated
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
-## test: the whole suite
-test: $(STAMP)
+## test: the whole suite, browser tests included (they need Chromium, Java and npm: see README)
+test: $(STAMP) $(NODE_STAMP)
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
@@ -36,4 +42,4 @@ fmt: $(STAMP)
 	$(BIN)/ruff format .
 
 clean:
-	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache
+	rm -rf $(VENV) node_modules staticfiles .pytest_cache .ruff_cache

@@ -23,7 +23,9 @@ def timeline(client, query="", headers=None):
     return client.get(reverse("timeline:index") + ("?" + query if query else ""), headers=headers or {})
 
 
-@pytest.mark.parametrize("typed", ["2022-01-05", "2022-1-5", "5 Jan", "January 5 2022", "jan 5", "5/1/2022", "05.01.2022"])
+@pytest.mark.parametrize(
+    "typed", ["2022-01-05", "2022-1-5", "5 Jan", "January 5 2022", "jan 5", "5/1/2022", "05.01.2022"]
+)
 def test_dates_are_read_the_way_people_type_them(typed):
     form = TimelineFilterForm({"start": typed})
     assert form.is_valid(), form.errors
@@ -126,7 +128,7 @@ def test_as_reported_by_shows_only_what_was_published_by_then(client, curated):
     html = response.content.decode()
     later = Source.objects.filter(published_on__gt=datetime.date(2022, 1, 6))
     for citation in Citation.objects.filter(source__in=later):
-        assert f"#{citation.anchor}\"" not in html
+        assert f'#{citation.anchor}"' not in html
 
 
 def test_the_result_count_is_announced(client, curated):

@@ -1,0 +1,250 @@
+"""What only a browser shows: htmx swaps, URL history, JavaScript off, keyboard use,
+accessibility (axe-core) and a clean console under the strict CSP.
+
+Runs Debian's Chromium (``/usr/bin/chromium``, or $CHROMIUM) through Playwright
+against pytest-django's live server."""
+
+import datetime
+import os
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+from playwright.sync_api import expect, sync_playwright
+
+from timeline.management.commands.load_curated import CURATED_FIXTURES
+from timeline.models import Citation, Event, Source
+
+# Playwright's sync API runs an event loop in this thread; the ORM calls the tests
+# make around it are still synchronous.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+AXE = settings.BASE_DIR / "node_modules" / "axe-core" / "axe.min.js"
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"The browser tests need Chromium at {CHROMIUM}: apt-get install chromium (or set $CHROMIUM).")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def site(live_server):
+    call_command("loaddata", *CURATED_FIXTURES, verbosity=0)
+    return live_server.url
+
+
+def open_page(browser, **context_options):
+    context = browser.new_context(**context_options)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    page.console_errors = []
+    page.on("console", lambda message: page.console_errors.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: page.console_errors.append(str(error)))
+    return page
+
+
+@pytest.fixture
+def page(browser):
+    page = open_page(browser)
+    yield page
+    page.context.close()
+
+
+@pytest.fixture
+def page_without_js(browser):
+    page = open_page(browser, java_script_enabled=False)
+    yield page
+    page.context.close()
+
+
+def mark_document(page):
+    """Tag the loaded document: the tag survives htmx swaps and is lost on a full page load."""
+    page.evaluate("window.sameDocument = true")
+
+
+def still_same_document(page):
+    return page.evaluate("window.sameDocument === true")
+
+
+def result_count(page):
+    return page.locator("#result-count").inner_text()
+
+
+def test_a_filter_updates_results_and_url_without_a_full_reload(site, page):
+    page.goto(site + "/")
+    mark_document(page)
+    page.fill("#id_q", "Zhomart")
+    expect(page).to_have_url(site + "/?q=Zhomart")
+    expect(page.locator("#result-count")).to_have_text("6 events match the filters.")
+    page.locator("summary", has_text="Categories").click()
+    page.check("input[name=category][value=statement]")
+    expect(page).to_have_url(site + "/?q=Zhomart&category=statement")
+    assert page.locator("article.event").count() == int(result_count(page).split()[0])
+    assert still_same_document(page)
+    assert page.console_errors == []
+
+
+def test_back_restores_the_earlier_results(site, page):
+    page.goto(site + "/?place=almaty")
+    almaty_count = result_count(page)
+    page.locator("summary", has_text="Categories").click()
+    page.check("input[name=category][value=economy]")
+    expect(page).to_have_url(site + "/?category=economy&place=almaty")
+    assert result_count(page) != almaty_count
+    page.go_back()
+    expect(page).to_have_url(site + "/?place=almaty")
+    expect(page.locator("#result-count")).to_have_text(almaty_count)
+    expect(page.locator("input[name=category][value=economy]")).not_to_be_checked()
+    page.go_forward()
+    expect(page).to_have_url(site + "/?category=economy&place=almaty")
+    expect(page.locator("input[name=category][value=economy]")).to_be_checked()
+    assert page.console_errors == []
+
+
+def test_removing_a_chip_and_picking_a_day_swap_the_page_in_place(site, page):
+    page.goto(site + "/?q=Zhomart&category=statement")
+    mark_document(page)
+    page.get_by_role("link", name="Remove filter Category: Statement or claim").click()
+    expect(page).to_have_url(site + "/?q=Zhomart")
+    expect(page.locator("input[name=category][value=statement]")).not_to_be_checked()
+    page.locator(".day-strip a").first.click()
+    expect(page).to_have_url(site + "/?q=Zhomart&start=2022-01-05&end=2022-01-05")
+    expect(page.locator("#id_start")).to_have_value("2022-01-05")
+    assert still_same_document(page)
+    assert page.console_errors == []
+
+
+def test_a_bad_date_shows_its_message_without_losing_the_page(site, page):
+    page.goto(site + "/")
+    page.fill("#id_start", "32 Jan")
+    page.press("#id_start", "Tab")
+    expect(page.locator(".error-summary")).to_contain_text("Could not read “32 Jan” as a date")
+    expect(page.locator("#result-count")).to_have_text("Some filters could not be understood.")
+
+
+def test_without_javascript_the_form_filters_by_plain_get(site, page_without_js):
+    page = page_without_js
+    page.goto(site + "/")
+    page.locator("summary", has_text="Categories").click()
+    page.check("input[name=category][value=economy]")
+    page.fill("#id_q", "bread")
+    page.get_by_role("button", name="Show events").click()
+    expect(page).to_have_url(site + "/?q=bread&category=economy")
+    expect(page.locator("#result-count")).to_have_text("1 event matches the filters.")
+    assert page.locator("article.event").count() == 1
+
+
+@pytest.fixture
+def many_events(site):
+    source = Source.objects.get(slug="tass")
+    events = Event.objects.bulk_create(
+        Event(
+            slug=f"synthetic-{i:03}",
+            title=f"Synthetic event {i:03}",
+            summary="A synthetic event for the paging test.",
+            category=Event.Category.ECONOMY,
+            date=datetime.date(2022, 1, 9),
+            day_order=i,
+            status=Event.Status.PUBLISHED,
+        )
+        for i in range(150)
+    )
+    quote = "Some grocery stores have opened"
+    Citation.objects.bulk_create(Citation(event=e, source=source, quote=quote) for e in events)
+    return site + "/?category=economy"
+
+
+def test_the_more_link_loads_the_next_chunk_in_place(many_events, page):
+    page.goto(many_events)
+    mark_document(page)
+    assert page.locator("article.event").count() == 100
+    page.get_by_role("link", name="Show the next 100 events").click()
+    expect(page.locator("article.event")).to_have_count(Event.objects.filter(category="economy").count())
+    expect(page).to_have_url(many_events)
+    assert still_same_document(page)
+    assert page.get_by_role("link", name="Show the next 100 events").count() == 0
+    assert page.console_errors == []
+
+
+def test_without_javascript_the_more_link_is_a_plain_link(many_events, page_without_js):
+    page = page_without_js
+    page.goto(many_events)
+    page.get_by_role("link", name="Show the next 100 events").click()
+    expect(page).to_have_url(many_events + "&page=2")
+    assert page.locator("article.event").count() == Event.objects.filter(category="economy").count() - 100
+
+
+def test_keyboard_users_can_skip_to_the_content_and_reach_the_filters(site, page):
+    page.goto(site + "/")
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("link", name="Skip to content")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(site + "/#main")
+    for _ in range(20):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.id") == "id_q":
+            break
+    expect(page.locator("#id_q")).to_be_focused()
+    page.keyboard.type("Pashinyan")
+    expect(page).to_have_url(site + "/?q=Pashinyan")
+    outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+    assert outline != "none"
+
+
+PAGES = [
+    "/",
+    "/?q=Almaty&category=protest&category=violence&start=5+Jan",
+    "/?start=32+Jan",
+    "/events/officials-security-toll/",
+    "/sources/moscow-times-afp/",
+    "/sources/",
+    "/figures/",
+    "/actors/tokayev/",
+    "/places/almaty/",
+]
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_axe_finds_no_accessibility_violations(site, browser, path):
+    # axe is injected as an inline script, which the site's CSP rightly refuses: bypass it for this check only.
+    page = open_page(browser, bypass_csp=True)
+    page.goto(site + path)
+    page.add_script_tag(path=str(AXE))
+    violations = page.evaluate("async () => (await axe.run(document)).violations")
+    page.context.close()
+    assert [(v["id"], v["help"], [n["target"] for n in v["nodes"]][:3]) for v in violations] == []
+
+
+@pytest.mark.parametrize("path", [p for p in PAGES if "32+Jan" not in p] + ["/admin/login/"])
+def test_pages_load_with_no_console_errors_under_the_csp(site, page, path):
+    response = page.goto(site + path)
+    assert response.status == 200
+    assert "script-src 'self'" in response.headers["content-security-policy"]
+    page.wait_for_load_state("networkidle")
+    assert page.console_errors == []
+
+
+@pytest.mark.parametrize("path", ["/", "/events/officials-security-toll/", "/sources/moscow-times-afp/", "/figures/"])
+def test_pages_fit_a_375_pixel_phone(site, browser, path):
+    page = open_page(browser, viewport={"width": 375, "height": 800})
+    page.goto(site + path)
+    overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    page.context.close()
+    assert overflow <= 0
