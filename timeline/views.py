@@ -1,3 +1,4 @@
+import datetime
 import itertools
 
 from django.db.models import Count, Q
@@ -56,28 +57,38 @@ def without_blanks(query):
 
 
 def day_strip(form, query):
-    """Every day of the current selection (ignoring its date range) with its number of events."""
-    counts = (
+    """Every day from the first to the last of the current selection (its date range
+    aside), each with its number of events: days without any are kept, so the strip
+    reads as a calendar."""
+    counts = dict(
         form.filter(Event.objects.published(), dates=False)
         .day_by_day()
         .values("date")
         .annotate(n=Count("pk"))
         .order_by("date")
+        .values_list("date", "n")
     )
-    counts = list(counts)
-    tallest = max((c["n"] for c in counts), default=1)
+    if not counts:
+        return []
+    tallest = max(counts.values())
     start, end = form.cleaned_data.get("start"), form.cleaned_data.get("end")
-    return [
-        {
-            "date": c["date"],
-            "count": c["n"],
-            "height": (height := max(2, round(STRIP_BAR_HEIGHT * c["n"] / tallest))),
-            "bar_y": STRIP_BAR_HEIGHT - height,
-            "query": query_with(query, start=c["date"].isoformat(), end=c["date"].isoformat()),
-            "current": start == end == c["date"],
-        }
-        for c in counts
-    ]
+    first, last = min(counts), max(counts)
+    days = []
+    for offset in range((last - first).days + 1):
+        day = first + datetime.timedelta(days=offset)
+        count = counts.get(day, 0)
+        height = round(STRIP_BAR_HEIGHT * count / tallest) if count else 0
+        days.append(
+            {
+                "date": day,
+                "count": count,
+                "height": height,
+                "bar_y": STRIP_BAR_HEIGHT - height,
+                "query": query_with(query, start=day.isoformat(), end=day.isoformat()),
+                "current": start == end == day,
+            }
+        )
+    return days
 
 
 @require_GET

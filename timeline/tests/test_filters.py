@@ -257,3 +257,11 @@ def test_event_chips_link_to_the_filtered_timeline(client, curated):
     assert 'href="/?actor=tokayev"' in html
     assert 'href="/?place=almaty"' in html
     assert 'href="/?category=protest"' in html
+
+
+def test_the_day_strip_keeps_days_without_events(client, make_event):
+    make_event(slug="first", date="2022-01-02")
+    make_event(slug="last", date="2022-01-05")
+    strip = timeline(client).content.decode().split('class="day-strip"')[1].split("</nav>")[0]
+    assert re.findall(r'class="day-label">([^<]+)<', strip) == ["2 Jan", "3 Jan", "4 Jan", "5 Jan"]
+    assert strip.count("<a ") == 2
