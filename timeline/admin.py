@@ -1,23 +1,96 @@
-from django.contrib import admin
-from django.db.models import Count
+"""The editors' workspace: every change is validated, recorded in the history, and
+checked against concurrent edits."""
 
-from timeline.models import Actor, Citation, Event, Figure, Place, Source
+from django import forms
+from django.contrib import admin, messages
+from django.db.models import Count, Value
+from django.db.models.functions import Coalesce, NullIf
+from django.utils.html import format_html
+from simple_history.admin import SimpleHistoryAdmin
+
+from timeline.models import Actor, Citation, Event, Figure, Place, Source, broken_quotes
+from timeline.passages import highlight, passages_of
+
+admin.site.site_header = "Kazakhstan, January 2022: editors"
+admin.site.site_title = "Timeline editors"
+admin.site.index_title = "Curate the timeline"
+
+
+def report_broken_quotes(request, sources=None):
+    broken = broken_quotes(sources)
+    for passage in broken:
+        messages.error(
+            request,
+            format_html(
+                "No longer in its source: {} of the event “{}”, quoting “{}” from {}.",
+                type(passage)._meta.verbose_name,
+                passage.event.title,
+                passage.quote,
+                passage.source.label,
+            ),
+        )
+    if not broken:
+        messages.success(request, "Every quote occurs in its source's current text.")
 
 
 @admin.register(Source)
-class SourceAdmin(admin.ModelAdmin):
-    list_display = ["title", "outlet", "origin", "kind", "published_on", "seed_file"]
+class SourceAdmin(SimpleHistoryAdmin):
+    list_display = ["title", "outlet", "origin", "kind", "published_on", "citation_count"]
     list_filter = ["kind", "origin"]
     search_fields = ["title", "outlet", "origin", "authors", "text"]
     prepopulated_fields = {"slug": ["title"]}
     date_hierarchy = "published_on"
+    ordering = ["published_on", "slug"]  # annotated querysets do not inherit Meta.ordering
+    readonly_fields = ["cited_passages"]
+    actions = ["recheck_quotes"]
+    fieldsets = [
+        (None, {"fields": ["title", "title_supplied", "slug", "kind", "outlet", "origin", "authors"]}),
+        ("Date and origin", {"fields": ["published_on", "published_on_basis", "url", "seed_file"]}),
+        ("Text", {"fields": ["text", "cited_passages"]}),
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(citation_count=Count("citations"))
+
+    @admin.display(description="Citations", ordering="citation_count")
+    def citation_count(self, source):
+        return source.citation_count
+
+    @admin.display(description="Cited passages, highlighted")
+    def cited_passages(self, source):
+        if not source.pk:
+            return "Save the source to see its cited passages."
+        passages = passages_of(source, source.citations.select_related("event"), source.figures.select_related("event"))
+        return format_html('<div class="article-text">{}</div>', highlight(source.text, passages))
+
+    @admin.action(description="Re-check every quote of the selected sources against their text")
+    def recheck_quotes(self, request, queryset):
+        report_broken_quotes(request, queryset)
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and "text" in form.changed_data:
+            broken = broken_quotes([obj])
+            if broken:
+                messages.warning(
+                    request,
+                    f"{len(broken)} quote(s) no longer occur in the edited text: use “Re-check” to list them.",
+                )
 
 
-class NamedEntityAdmin(admin.ModelAdmin):
-    list_display = ["name", "kind", "slug"]
+class NamedEntityAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "kind", "slug", "event_count"]
     list_filter = ["kind"]
     search_fields = ["name", "aliases", "slug"]
     prepopulated_fields = {"slug": ["name"]}
+    ordering = ["name"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(event_count=Count("events"))
+
+    @admin.display(description="Events", ordering="event_count")
+    def event_count(self, entity):
+        return entity.event_count
 
 
 @admin.register(Actor)
@@ -32,45 +105,155 @@ class PlaceAdmin(NamedEntityAdmin):
 
 class CitationInline(admin.StackedInline):
     model = Citation
-    extra = 0
+    extra = 1
     autocomplete_fields = ["source"]
+    fields = ["source", "quote", "note"]
 
 
 class FigureInline(admin.StackedInline):
     model = Figure
     extra = 0
     autocomplete_fields = ["source"]
+    fields = ["measure", ("value", "qualifier"), "claimant", "reported_on", "source", "quote", "note"]
+
+
+class EventAdminForm(forms.ModelForm):
+    """Checks the event against the citations submitted with it, and refuses to
+    overwrite a colleague's save (optimistic concurrency: a version checked on save)."""
+
+    expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = Event
+        fields = "__all__"  # noqa: DJ007 (the admin narrows them to its fieldsets)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and not self.is_bound:
+            # The saved version, even when the form shows an older one from the history.
+            saved = Event.objects.filter(pk=self.instance.pk).values_list("version", flat=True)
+            self.initial["expected_version"] = saved[0]
+
+    def clean(self):
+        data = super().clean()
+        self.instance.pending_sources = self.submitted_sources()
+        if self.instance.pk:
+            saved = (
+                Event.objects.select_for_update()  # held until the admin's transaction saves or fails
+                .filter(pk=self.instance.pk)
+                .values_list("version", flat=True)
+                .first()
+            )
+            if data.get("expected_version") != saved:
+                # Keep the editor's input; a second save, after they have looked, will go through.
+                self.data = self.data.copy()
+                self.data["expected_version"] = saved
+                raise forms.ValidationError(
+                    "Someone else saved this event while you were editing it. Your changes are still in the "
+                    "form below, not saved: open the event's history in another tab to see what changed, "
+                    "then save again to keep your version."
+                )
+        return data
+
+    def submitted_sources(self):
+        """The sources of the citation rows submitted with the event and not marked for
+        deletion, or None when the form comes without citation rows (the history's revert)."""
+        try:
+            total = int(self.data.get("citations-TOTAL_FORMS", ""))
+        except ValueError:
+            return None
+        ids = {
+            self.data.get(f"citations-{i}-source", "")
+            for i in range(min(total, 1000))
+            if not self.data.get(f"citations-{i}-DELETE")
+        }
+        return list(Source.objects.filter(pk__in=[i for i in ids if i.isdigit()]))
 
 
 @admin.register(Event)
-class EventAdmin(admin.ModelAdmin):
-    list_display = ["date", "title", "category", "status", "citation_count"]
-    list_filter = ["status", "category", "date_precision", "actors", "places"]
-    search_fields = ["title", "summary", "citations__quote"]
+class EventAdmin(SimpleHistoryAdmin):
+    form = EventAdminForm
+    list_display = ["date", "title", "category", "status", "citation_count", "origin_count"]
+    list_filter = [
+        "status",
+        "category",
+        "date_precision",
+        "date",
+        ("actors", admin.RelatedOnlyFieldListFilter),
+        ("places", admin.RelatedOnlyFieldListFilter),
+        ("citations__source", admin.RelatedOnlyFieldListFilter),
+    ]
+    search_fields = ["title", "summary", "citations__quote", "figures__quote"]
     date_hierarchy = "date"
+    ordering = ["date", "day_order", "time", "slug"]
     autocomplete_fields = ["actors", "places"]
     prepopulated_fields = {"slug": ["title"]}
     inlines = [CitationInline, FigureInline]
+    actions = ["publish", "unpublish"]
+    fieldsets = [
+        (None, {"fields": ["title", "slug", "status", "category", "summary", "expected_version"]}),
+        ("When", {"fields": [("date", "end_date"), "date_precision", ("time", "time_note"), "day_order"]}),
+        ("Who and where", {"fields": ["actors", "places"]}),
+    ]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(citation_count=Count("citations"))
+        origin = Coalesce(
+            NullIf("citations__source__origin", Value("")),
+            NullIf("citations__source__outlet", Value("")),
+            "citations__source__slug",
+        )
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(citation_total=Count("citations", distinct=True), origin_total=Count(origin, distinct=True))
+        )
 
-    @admin.display(description="Citations", ordering="citation_count")
+    @admin.display(description="Citations", ordering="citation_total")
     def citation_count(self, event):
-        return event.citation_count
+        return event.citation_total
+
+    @admin.display(description="Independent origins", ordering="origin_total")
+    def origin_count(self, event):
+        """Re-publications of one wire story count once."""
+        return event.origin_total
+
+    @admin.action(description="Publish the selected events")
+    def publish(self, request, queryset):
+        published = 0
+        for event in queryset.filter(status=Event.Status.DRAFT):
+            event.status = Event.Status.PUBLISHED
+            errors = event.citation_errors(list(Source.objects.filter(citations__event=event).distinct()))
+            if errors:
+                messages.error(request, f"“{event.title}” was not published: {' '.join(errors.values())}")
+                continue
+            event._history_user = request.user
+            event.save()
+            published += 1
+        if published:
+            messages.success(request, f"Published {published} event(s).")
+
+    @admin.action(description="Return the selected events to draft")
+    def unpublish(self, request, queryset):
+        for event in queryset.filter(status=Event.Status.PUBLISHED):
+            event.status = Event.Status.DRAFT
+            event._history_user = request.user
+            event.save()
+        messages.success(request, "The selected events are drafts now: hidden from readers and exports.")
 
 
 @admin.register(Citation)
-class CitationAdmin(admin.ModelAdmin):
+class CitationAdmin(SimpleHistoryAdmin):
     list_display = ["event", "source", "quote"]
-    list_filter = ["source"]
+    list_filter = [("source", admin.RelatedOnlyFieldListFilter)]
+    list_select_related = ["event", "source"]
     search_fields = ["quote", "event__title"]
     autocomplete_fields = ["event", "source"]
 
 
 @admin.register(Figure)
-class FigureAdmin(admin.ModelAdmin):
-    list_display = ["measure", "display_value", "claimant", "reported_on", "source"]
-    list_filter = ["measure", "source"]
-    search_fields = ["quote", "claimant"]
+class FigureAdmin(SimpleHistoryAdmin):
+    list_display = ["measure", "display_value", "claimant", "reported_on", "source", "event"]
+    list_filter = ["measure", ("source", admin.RelatedOnlyFieldListFilter)]
+    list_select_related = ["event", "source"]
+    search_fields = ["quote", "claimant", "event__title"]
     autocomplete_fields = ["event", "source"]

@@ -5,11 +5,16 @@ import datetime
 import re
 
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.urls import reverse
+from simple_history.models import HistoricalRecords
 
 #: The first day of the day-by-day timeline; anything earlier is context.
 TIMELINE_START = datetime.date(2022, 1, 2)
+
+#: Kazakhstan has about 19 million people: a larger figure is a typing slip.
+MAX_FIGURE = 20_000_000
 
 
 def normalise_whitespace(text):
@@ -73,6 +78,7 @@ class Source(models.Model):
     text = models.TextField(help_text="The article's full text, exactly as received.")
 
     objects = SlugManager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["published_on", "slug"]
@@ -147,6 +153,7 @@ class Actor(NamedEntity):
         GROUP = "group", "Group of people"
 
     kind = models.CharField(max_length=20, choices=Kind.choices)
+    history = HistoricalRecords()
 
     class Meta(NamedEntity.Meta):
         pass
@@ -165,6 +172,7 @@ class Place(NamedEntity):
     kind = models.CharField(max_length=20, choices=Kind.choices)
     latitude = models.DecimalField(max_digits=8, decimal_places=5, null=True, blank=True)
     longitude = models.DecimalField(max_digits=8, decimal_places=5, null=True, blank=True)
+    history = HistoricalRecords()
 
     class Meta(NamedEntity.Meta):
         pass
@@ -274,8 +282,12 @@ class Event(models.Model):
     actors = models.ManyToManyField(Actor, blank=True, related_name="events")
     places = models.ManyToManyField(Place, blank=True, related_name="events")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    version = models.PositiveIntegerField(
+        default=1, editable=False, help_text="Goes up with every save, so that two editors cannot overwrite each other."
+    )
 
     objects = models.Manager.from_queryset(EventQuerySet)()
+    history = HistoricalRecords(m2m_fields=[actors, places])
 
     class Meta:
         ordering = ["date", "day_order", "time", "slug"]
@@ -290,11 +302,41 @@ class Event(models.Model):
     def get_absolute_url(self):
         return reverse("timeline:event_detail", args=[self.slug])
 
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            saved = Event.objects.filter(pk=self.pk).values_list("version", flat=True).first()
+            self.version = (saved or 0) + 1
+        super().save(*args, **kwargs)
+
     def clean(self):
+        errors = {}
         if self.end_date and self.date and self.end_date < self.date:
-            raise ValidationError({"end_date": "The end date cannot be before the start date."})
-        if self.date_precision == self.Precision.BETWEEN and not self.end_date:
-            raise ValidationError({"end_date": "An uncertain date needs the latest possible day as its end date."})
+            errors["end_date"] = "The end date cannot be before the start date."
+        elif self.date_precision == self.Precision.BETWEEN and not self.end_date:
+            errors["end_date"] = "An uncertain date needs the latest possible day as its end date."
+        sources = getattr(self, "pending_sources", None)
+        if sources is None:
+            sources = list(Source.objects.filter(citations__event=self).distinct()) if self.pk else []
+        errors |= self.citation_errors(sources)
+        if errors:
+            raise ValidationError(errors)
+
+    def citation_errors(self, sources):
+        """{field: message} for what is wrong with this event given the ``sources`` that
+        cite it. Callers pass the sources about to be saved (the admin sets
+        ``pending_sources`` from the citations submitted with the event)."""
+        errors = {}
+        if self.status == self.Status.PUBLISHED and not sources:
+            errors["status"] = "A published event needs at least one citation: add one, or keep the event as a draft."
+        if sources and self.date:
+            latest = max(sources, key=lambda source: source.published_on)
+            if self.date > latest.published_on:
+                errors["date"] = (
+                    f"This date is after the publication of every source that cites the event (the latest, "
+                    f"“{latest.label}”, appeared on {latest.published_on:%-d %B %Y}). "
+                    "Give the day the event happened, not the day it was reported."
+                )
+        return errors
 
     @property
     def is_context(self):
@@ -337,8 +379,21 @@ class QuotedPassage(models.Model):
         return find_passage(self.source.text, self.quote)
 
 
+def broken_quotes(sources=None):
+    """Every citation and figure whose quote no longer occurs in its source's current
+    text (for instance after an editor changed the text), optionally for some sources."""
+    broken = []
+    for model in (Citation, Figure):
+        passages = model.objects.select_related("source", "event").order_by("event__date", "pk")
+        if sources is not None:
+            passages = passages.filter(source__in=sources)
+        broken += [p for p in passages if not p.span]
+    return broken
+
+
 class Citation(QuotedPassage):
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="citations")
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["event", "id"]
@@ -372,13 +427,19 @@ class Figure(QuotedPassage):
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="figures")
     measure = models.CharField(max_length=30, choices=Measure.choices)
     value = models.PositiveIntegerField(
-        null=True, blank=True, help_text="The number as reported; leave blank for “dozens” or “hundreds”."
+        null=True,
+        blank=True,
+        validators=[
+            MaxValueValidator(MAX_FIGURE, f"No count in this story can exceed {MAX_FIGURE:,}: check the number.")
+        ],
+        help_text="The number as reported; leave blank for “dozens” or “hundreds”.",
     )
     qualifier = models.CharField(
         max_length=50, blank=True, help_text="As written: “more than”, “about”, “nearly”, “up to”, “dozens”."
     )
     claimant = models.CharField(max_length=200, help_text="Who gave the number: “the interior ministry”, “police”.")
     reported_on = models.DateField(help_text="The day the number was reported.")
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["measure", "reported_on", "source__published_on", "id"]
@@ -390,6 +451,13 @@ class Figure(QuotedPassage):
         super().clean()
         if self.value is None and not self.qualifier:
             raise ValidationError({"value": "Give the number, or a qualifier such as “dozens” when there is none."})
+        if self.source_id and self.reported_on and self.reported_on > self.source.published_on:
+            raise ValidationError(
+                {
+                    "reported_on": f"The source was published on {self.source.published_on:%-d %B %Y}: "
+                    "it cannot report a number on a later day."
+                }
+            )
 
     @property
     def display_value(self):

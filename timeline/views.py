@@ -4,6 +4,7 @@ import itertools
 from django.db.models import Count, Q
 from django.http import Http404, JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import push_url
@@ -139,8 +140,14 @@ def _render_timeline(request, context, *, partial, url, status=200):
 
 @require_GET
 def event_detail(request, slug):
-    event = get_object_or_404(Event.objects.published().with_related(), slug=slug)
-    return render(request, "timeline/event_detail.html", {"event": event})
+    """An event's page. Staff who may view events also see drafts, as a preview."""
+    preview = request.user.has_perm("timeline.view_event")
+    events = Event.objects.all() if preview else Event.objects.published()
+    event = get_object_or_404(events.with_related(), slug=slug)
+    response = render(request, "timeline/event_detail.html", {"event": event})
+    if event.status != Event.Status.PUBLISHED:
+        patch_cache_control(response, private=True, no_store=True)
+    return response
 
 
 @require_GET

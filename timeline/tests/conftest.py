@@ -1,3 +1,5 @@
+import datetime
+
 import pytest
 from django.core.management import call_command
 
@@ -19,7 +21,7 @@ def source(db):
         title="Protests spread",
         outlet="Test Times",
         origin="AFP",
-        published_on="2022-01-06",
+        published_on=datetime.date(2022, 1, 6),
         kind=Source.Kind.WIRE,
         seed_file="test.txt",
         text="Protesters stormed the mayor's office\non Wednesday. Police said 12 people were\n\ndetained.",
@@ -38,7 +40,7 @@ def make_event(db, source):
             title=fields.pop("title", slug.title()),
             summary="Summary.",
             category="violence",
-            date=date,
+            date=datetime.date.fromisoformat(date),
             **fields,
         )
         Citation.objects.create(event=event, source=source, quote=quote)

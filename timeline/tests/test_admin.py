@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -40,3 +42,312 @@ def test_admin_search_finds_events_by_quote(admin_client, curated):
     response = admin_client.get(reverse("admin:timeline_event_changelist"), {"q": "Saltanat Azirbek"})
     assert response.status_code == 200
     assert "0 results" not in response.content.decode()
+
+
+# The editors' workflow --------------------------------------------------------------------------
+
+import datetime  # noqa: E402
+
+from django.contrib.auth.models import Group, User  # noqa: E402
+from django.core.management import CommandError, call_command  # noqa: E402
+
+from timeline.editors import EDITORS_GROUP  # noqa: E402
+
+
+@pytest.fixture
+def editor(db, monkeypatch):
+    monkeypatch.setenv("DJANGO_EDITOR_PASSWORD", "a long editor passphrase")
+    call_command("create_editor", "ed", email="ed@example.org", noinput=True)
+    return User.objects.get(username="ed")
+
+
+@pytest.fixture
+def editor_client(client, editor):
+    client.force_login(editor)
+    return client
+
+
+def event_form(event=None, citations=(), figures=(), **fields):
+    """POST data for the event change form, as the admin page would send it."""
+    data = {
+        "title": "Protesters storm the mayor's office",
+        "slug": "mayors-office-stormed",
+        "status": "draft",
+        "category": "violence",
+        "summary": "Protesters stormed the mayor's office, the test wire said.",
+        "date": "2022-01-05",
+        "end_date": "",
+        "date_precision": "day",
+        "time": "",
+        "time_note": "",
+        "day_order": "0",
+        "expected_version": "",
+    }
+    if event is not None:
+        data |= {
+            "title": event.title,
+            "slug": event.slug,
+            "status": event.status,
+            "category": event.category,
+            "summary": event.summary,
+            "date": event.date.isoformat(),
+            "day_order": str(event.day_order),
+            "expected_version": str(event.version),
+        }
+        citations = [
+            *({"id": c.pk, "source": c.source_id, "quote": c.quote} for c in event.citations.all()),
+            *citations,
+        ]
+    data |= fields
+    for prefix, rows, initial in (
+        ("citations", citations, sum(1 for c in citations if "id" in c)),
+        ("figures", figures, sum(1 for f in figures if "id" in f)),
+    ):
+        data |= {
+            f"{prefix}-TOTAL_FORMS": str(len(rows)),
+            f"{prefix}-INITIAL_FORMS": str(initial),
+            f"{prefix}-MIN_NUM_FORMS": "0",
+            f"{prefix}-MAX_NUM_FORMS": "1000",
+        }
+        for i, row in enumerate(rows):
+            for key, value in row.items():
+                data[f"{prefix}-{i}-{key}"] = "" if value is None else str(value)
+            if event is not None:
+                data[f"{prefix}-{i}-event"] = str(event.pk)
+    return data
+
+
+def add_event(client, **kwargs):
+    return client.post(reverse("admin:timeline_event_add"), event_form(**kwargs))
+
+
+def change_event(client, event, **kwargs):
+    return client.post(reverse("admin:timeline_event_change", args=[event.pk]), event_form(event, **kwargs))
+
+
+def test_the_editors_group_may_curate_and_nothing_else(db):
+    group = Group.objects.get(name=EDITORS_GROUP)
+    codenames = set(group.permissions.values_list("content_type__model", "codename"))
+    models = {"source", "actor", "place", "event", "citation", "figure"}
+    assert codenames == {(m, f"{action}_{m}") for m in models for action in ("add", "change", "delete", "view")}
+    assert not group.permissions.filter(content_type__app_label="auth").exists()
+
+
+def test_create_editor_makes_a_staff_account_in_the_group(editor):
+    assert editor.is_staff and not editor.is_superuser
+    assert editor.check_password("a long editor passphrase")
+    assert list(editor.groups.values_list("name", flat=True)) == [EDITORS_GROUP]
+    with pytest.raises(CommandError, match="already"):
+        call_command("create_editor", "ed", noinput=True)
+
+
+def test_create_editor_refuses_a_weak_password(db, monkeypatch):
+    monkeypatch.setenv("DJANGO_EDITOR_PASSWORD", "1234")
+    with pytest.raises(CommandError, match="too short"):
+        call_command("create_editor", "weak", noinput=True)
+    assert not User.objects.filter(username="weak").exists()
+
+
+@pytest.mark.parametrize("model", ["user", "group"])
+def test_an_editor_cannot_reach_users_or_groups(editor_client, model):
+    assert editor_client.get(reverse(f"admin:auth_{model}_changelist")).status_code == 403
+    assert editor_client.get(reverse(f"admin:auth_{model}_add")).status_code == 403
+
+
+def test_an_editor_adds_an_event_with_two_citations_and_a_figure(editor_client, source):
+    second = Source.objects.create(
+        slug="second",
+        title="Second",
+        outlet="Other Paper",
+        published_on=datetime.date(2022, 1, 7),
+        kind="newspaper",
+        seed_file="second.txt",
+        text="Police said 12 people were detained on Wednesday.",
+    )
+    response = add_event(
+        editor_client,
+        status="published",
+        citations=[
+            {"source": source.pk, "quote": "Protesters stormed the mayor's office on Wednesday."},
+            {"source": second.pk, "quote": "12 people were detained"},
+        ],
+        figures=[
+            {
+                "measure": "detained",
+                "value": 12,
+                "qualifier": "",
+                "claimant": "police",
+                "reported_on": "2022-01-06",
+                "source": source.pk,
+                "quote": "12 people were detained",
+            }
+        ],
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    event = Event.objects.get(slug="mayors-office-stormed")
+    assert event.citations.count() == 2 and event.figures.count() == 1
+    assert event.history.first().history_user.username == "ed"
+
+
+def test_a_misquote_is_refused_with_the_source_named_and_nothing_saved(editor_client, source):
+    response = add_event(editor_client, citations=[{"source": source.pk, "quote": "Protesters burned the office"}])
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "This passage does not occur in the text of “Test Times (AFP): Protests spread”" in html
+    assert "Protesters burned the office" in html  # the input is kept
+    assert not Event.objects.exists()
+
+
+def test_an_event_dated_after_all_its_sources_is_refused(editor_client, source):
+    response = add_event(editor_client, date="2022-01-09", citations=[{"source": source.pk, "quote": "Protesters"}])
+    assert response.status_code == 200
+    assert "This date is after the publication of every source that cites the event" in response.content.decode()
+    assert not Event.objects.exists()
+
+
+def test_publishing_an_uncited_event_is_refused(editor_client, db):
+    response = add_event(editor_client, status="published")
+    assert response.status_code == 200
+    assert "A published event needs at least one citation" in response.content.decode()
+    assert add_event(editor_client, status="draft").status_code == 302  # a draft may wait for its sources
+
+
+def test_an_end_date_before_the_start_is_refused(editor_client, source):
+    response = add_event(editor_client, end_date="2022-01-04", citations=[{"source": source.pk, "quote": "Police"}])
+    assert "The end date cannot be before the start date." in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [("-3", "Ensure this value is greater than or equal to 0."), ("250000000", "No count in this story can exceed")],
+)
+def test_negative_or_absurd_figures_are_refused(editor_client, source, value, message):
+    response = add_event(
+        editor_client,
+        citations=[{"source": source.pk, "quote": "Police said"}],
+        figures=[
+            {
+                "measure": "detained",
+                "value": value,
+                "qualifier": "",
+                "claimant": "police",
+                "reported_on": "2022-01-06",
+                "source": source.pk,
+                "quote": "12 people were",
+            }
+        ],
+    )
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not Event.objects.exists()
+
+
+def test_a_concurrent_save_is_refused_and_the_input_kept(editor_client, make_event, admin_user):
+    event = make_event(status=Event.Status.DRAFT)
+    mine = event_form(event, title="My careful correction")
+    colleague = Event.objects.get(pk=event.pk)
+    colleague.title = "A colleague's edit"
+    colleague.save()  # saved while I was still editing
+
+    url = reverse("admin:timeline_event_change", args=[event.pk])
+    response = editor_client.post(url, mine)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Someone else saved this event while you were editing it." in html
+    assert 'value="My careful correction"' in html
+    event.refresh_from_db()
+    assert event.title == "A colleague's edit"
+
+    # Having looked, I save again: the form now carries the version I was shown.
+    mine["expected_version"] = str(event.version)
+    assert editor_client.post(url, mine).status_code == 302
+    event.refresh_from_db()
+    assert event.title == "My careful correction"
+
+
+def test_history_records_who_changed_what_and_a_restore_works(editor_client, make_event):
+    event = make_event(status=Event.Status.DRAFT, title="Original title")
+    assert change_event(editor_client, event, title="Mistaken title").status_code == 302
+    event.refresh_from_db()
+    latest, previous = event.history.all()[:2]
+    assert latest.history_user.username == "ed"
+    assert "title" in latest.diff_against(previous).changed_fields
+    assert previous.title == "Original title"
+
+    history_page = editor_client.get(reverse("admin:timeline_event_history", args=[event.pk])).content.decode()
+    assert "Mistaken title" in history_page or "ed" in history_page
+
+    revert_url = reverse("admin:timeline_event_simple_history", args=[event.pk, previous.history_id])
+    form = editor_client.get(revert_url)
+    assert form.status_code == 200
+    data = event_form(event, title="Original title")
+    data["expected_version"] = str(event.version)
+    for key in [k for k in data if k.startswith(("citations-", "figures-"))]:
+        del data[key]
+    assert editor_client.post(revert_url, data).status_code == 302
+    event.refresh_from_db()
+    assert event.title == "Original title"
+    assert event.history.count() == 3
+
+
+def test_drafts_stay_private_until_published_with_one_action(client, editor_client, make_event):
+    draft = make_event(slug="quiet", status=Event.Status.DRAFT, title="Quiet draft")
+    client.logout()
+    assert client.get(draft.get_absolute_url()).status_code == 404
+    assert "Quiet draft" not in client.get(reverse("timeline:index")).content.decode()
+    assert "quiet" not in client.get(reverse("timeline:export_timeline_json")).content.decode()
+
+    client.force_login(User.objects.get(username="ed"))
+    preview = client.get(draft.get_absolute_url())
+    assert preview.status_code == 200 and "Draft preview" in preview.content.decode()
+    assert "no-store" in preview["Cache-Control"]
+
+    response = client.post(
+        reverse("admin:timeline_event_changelist"), {"action": "publish", "_selected_action": [draft.pk]}
+    )
+    assert response.status_code == 302
+    draft.refresh_from_db()
+    assert draft.status == Event.Status.PUBLISHED
+    client.logout()
+    assert "Quiet draft" in client.get(reverse("timeline:index")).content.decode()
+
+
+def test_the_publish_action_refuses_uncited_drafts(editor_client, db):
+    event = Event.objects.create(slug="bare", title="Bare", summary="S.", category="protest", date="2022-01-05")
+    response = editor_client.post(
+        reverse("admin:timeline_event_changelist"),
+        {"action": "publish", "_selected_action": [event.pk]},
+        follow=True,
+    )
+    assert "was not published: A published event needs at least one citation" in response.content.decode()
+    event.refresh_from_db()
+    assert event.status == Event.Status.DRAFT
+
+
+def test_the_event_list_counts_independent_origins(admin_client, curated):
+    html = admin_client.get(reverse("admin:timeline_event_changelist"), {"q": "Samal"}).content.decode()
+    # Five passages, all from the two editions of one AFP story: one independent origin.
+    counts = re.findall(r'<td class="field-(?:citation|origin)_count">(\d+)</td>', html)
+    assert counts == ["5", "1"]
+
+
+def test_the_source_page_highlights_cited_passages(admin_client, curated):
+    source = Source.objects.get(slug="tass")
+    html = admin_client.get(reverse("admin:timeline_source_change", args=[source.pk])).content.decode()
+    assert html.count("<mark") >= source.citations.count()
+
+
+def test_quotes_broken_by_an_edited_source_are_reported(admin_client, curated, capsys):
+    source = Source.objects.get(slug="tass")
+    source.text = source.text.replace("checkpoints", "road blocks")
+    source.save()
+    response = admin_client.post(
+        reverse("admin:timeline_source_changelist"),
+        {"action": "recheck_quotes", "_selected_action": [source.pk]},
+        follow=True,
+    )
+    html = response.content.decode()
+    assert "No longer in its source" in html and "Almaty ringed by military checkpoints" in html
+    with pytest.raises(CommandError, match="no longer occur"):
+        call_command("check_quotes")
+    assert "almaty-ringed-by-checkpoints\ttass" in capsys.readouterr().out

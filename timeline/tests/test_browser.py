@@ -248,3 +248,33 @@ def test_pages_fit_a_375_pixel_phone(site, browser, path):
     overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
     page.context.close()
     assert overflow <= 0
+
+
+def test_an_editor_adds_a_cited_event_in_the_admin(site, page, monkeypatch):
+    monkeypatch.setenv("DJANGO_EDITOR_PASSWORD", "a long editor passphrase")
+    call_command("create_editor", "ed", noinput=True)
+    page.goto(site + "/admin/")
+    page.fill("#id_username", "ed")
+    page.fill("#id_password", "a long editor passphrase")
+    page.get_by_role("button", name="Log in").click()
+    page.goto(site + "/admin/timeline/event/add/")
+    page.locator("#id_title").press_sequentially("Checkpoints ring Alma-Ata")
+    expect(page.locator("#id_slug")).to_have_value("checkpoints-ring-alma-ata")  # prefilled from the title
+    page.select_option("#id_status", "published")
+    page.select_option("#id_category", "security")
+    page.fill("#id_summary", "A TASS correspondent reported checkpoints around the city.")
+    page.fill("#id_date", "2022-01-08")
+    page.locator("#id_citations-0-source + .select2").click()  # the autocomplete widget
+    page.locator(".select2-container--open .select2-search__field").fill("TASS")
+    page.locator(".select2-results__option", has_text=str(Source.objects.get(slug="tass"))).click()
+    page.fill("#id_citations-0-quote", "Alma-Ata is surrounded by checkpoints")  # not what TASS wrote
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.locator(".errorlist")).to_contain_text("This passage does not occur in the text of")
+    expect(page.locator("#id_title")).to_have_value("Checkpoints ring Alma-Ata")  # nothing lost
+
+    page.fill("#id_citations-0-quote", "Alma-Ata – is completely surrounded by checkpoints")
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.locator(".messagelist")).to_contain_text("was added successfully")
+    page.goto(site + "/?q=Checkpoints+ring")
+    expect(page.locator("#checkpoints-ring-alma-ata h3")).to_have_text("Checkpoints ring Alma-Ata")
+    assert page.console_errors == []

@@ -23,3 +23,5 @@ class Command(BaseCommand):
             self.stdout.write("The database already holds timeline data: fixtures not loaded (editors' changes kept).")
             return
         call_command("loaddata", *CURATED_FIXTURES, verbosity=options["verbosity"])
+        # Give every loaded row its first entry in the editors' history.
+        call_command("populate_history", auto=True, verbosity=0)
