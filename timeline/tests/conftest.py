@@ -2,14 +2,34 @@ import datetime
 
 import pytest
 from django.core.management import call_command
+from django.core.management.color import no_style
+from django.db import connection
 
 from timeline.management.commands.load_curated import CURATED_FIXTURES
+from timeline.models import Actor, Citation, Event, Figure, Place, Source
+
+CURATED_MODELS = [Source, Actor, Place, Event, Event.actors.through, Event.places.through, Citation, Figure]
+_curated_rows = []
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hasher(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture
 def curated(db):
-    """The curated fixtures, loaded as `make run` loads them."""
-    call_command("loaddata", *CURATED_FIXTURES, verbosity=0)
+    """The curated fixtures, loaded as `make run` loads them. loaddata takes a second
+    (thousands of natural-key look-ups), so later tests re-insert the rows it made."""
+    if not _curated_rows:
+        call_command("loaddata", *CURATED_FIXTURES, verbosity=0)
+        _curated_rows.extend((model, list(model.objects.values())) for model in CURATED_MODELS)
+        return
+    for model, rows in _curated_rows:
+        model.objects.bulk_create(model(**row) for row in rows)
+    with connection.cursor() as cursor:  # explicit ids do not move PostgreSQL's sequences on
+        for sql in connection.ops.sequence_reset_sql(no_style(), CURATED_MODELS):
+            cursor.execute(sql)
 
 
 @pytest.fixture

@@ -13,7 +13,6 @@ from django.conf import settings
 from django.core.management import call_command
 from playwright.sync_api import expect, sync_playwright
 
-from timeline.management.commands.load_curated import CURATED_FIXTURES
 from timeline.models import Citation, Event, Source
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls the tests
@@ -45,8 +44,7 @@ def browser():
 
 
 @pytest.fixture
-def site(live_server):
-    call_command("loaddata", *CURATED_FIXTURES, verbosity=0)
+def site(live_server, curated):
     return live_server.url
 
 
