@@ -1,14 +1,20 @@
-"""Pure functions from querysets to export documents, shared by the export
-views and the management commands, so both produce the same document."""
+"""Pure functions from querysets to export documents, shared by the export views
+and the management commands, so that both produce the same document."""
 
 import datetime
+import json
+from pathlib import Path
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 
 from timeline.models import Actor, Event, Place, Source
 
 SCHEMA_VERSION = 1
+SCHEMA_PATH = Path(__file__).resolve().parent / "schemas" / "timeline.schema.json"
+SITE_TITLE = "Kazakhstan, January 2022: a cited timeline"
+EVENT_CHUNK = 500  # events fetched (with their relations) per query while streaming
 
 
 def _iso(value):
@@ -17,6 +23,14 @@ def _iso(value):
 
 def _coordinate(value):
     return float(value) if value is not None else None
+
+
+def _site_url(site_url):
+    return (site_url or settings.SITE_URL).rstrip("/")
+
+
+def _dump(value):
+    return json.dumps(value, ensure_ascii=False)
 
 
 def source_dict(source):
@@ -32,6 +46,7 @@ def source_dict(source):
         "url": source.url,
         "seed_file": source.seed_file,
         "kind": source.kind,
+        "text": source.text,
     }
 
 
@@ -64,6 +79,7 @@ def event_dict(event, site_url):
         "end_date": _iso(event.end_date),
         "time": event.time.strftime("%H:%M") if event.time else None,
         "time_note": event.time_note,
+        "day_order": event.day_order,
         "date_precision": event.date_precision,
         "title": event.title,
         "summary": event.summary,
@@ -88,17 +104,276 @@ def event_dict(event, site_url):
     }
 
 
-def timeline_document(events=None, *, site_url=None, now=None):
-    """The public JSON export: every source, actor and place, and the published events."""
+def iter_events(events, reported_by=None):
+    """The events with everything they are shown with, fetched in bounded chunks so
+    that memory stays flat however many there are."""
+    return events.with_related(reported_by).iterator(chunk_size=EVENT_CHUNK)
+
+
+def timeline_json(events=None, *, reported_by=None, site_url=None, now=None):
+    """The public JSON export, as a stream of text chunks: every source, actor and
+    place, and the given published events (all of them by default)."""
     if events is None:
         events = Event.objects.published()
-    site_url = (site_url or settings.SITE_URL).rstrip("/")
+    site_url = _site_url(site_url)
     now = now or timezone.now()
-    return {
-        "schema_version": SCHEMA_VERSION,
-        "generated_at": now.astimezone(datetime.UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
-        "sources": [source_dict(s) for s in Source.objects.order_by("slug")],
-        "actors": [actor_dict(a) for a in Actor.objects.order_by("slug")],
-        "places": [place_dict(p) for p in Place.objects.order_by("slug")],
-        "events": [event_dict(e, site_url) for e in events.with_related()],
+    generated_at = now.astimezone(datetime.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+    yield f'{{"schema_version": {SCHEMA_VERSION}, "generated_at": {_dump(generated_at)},\n'
+    for key, rows in (
+        ("sources", (source_dict(s) for s in Source.objects.order_by("slug"))),
+        ("actors", (actor_dict(a) for a in Actor.objects.order_by("slug"))),
+        ("places", (place_dict(p) for p in Place.objects.order_by("slug"))),
+    ):
+        yield f'"{key}": [\n' + ",\n".join(_dump(row) for row in rows) + "\n],\n"
+    yield '"events": [\n'
+    for number, event in enumerate(iter_events(events, reported_by)):
+        yield ("" if number == 0 else ",\n") + _dump(event_dict(event, site_url))
+    yield "\n]}\n"
+
+
+def timeline_document(events=None, **kwargs):
+    """The JSON export as a Python object (for tests and callers that want it whole)."""
+    return json.loads("".join(timeline_json(events, **kwargs)))
+
+
+# TimelineJS 3 ------------------------------------------------------------------------------------
+
+
+def _timelinejs_date(day, precision, time=None):
+    """A TimelineJS date object: only the parts that are known."""
+    parts = {"year": day.year}
+    if precision != Event.Precision.YEAR:
+        parts["month"] = day.month
+    if precision in (Event.Precision.DAY, Event.Precision.BETWEEN):
+        parts["day"] = day.day
+    if time and precision == Event.Precision.DAY:
+        parts |= {"hour": time.hour, "minute": time.minute}
+    return parts
+
+
+def timelinejs_slide(event, site_url):
+    citations = format_html_join(
+        "",
+        '<li><a href="{}">{}</a>: “{}”</li>',
+        ((site_url + c.get_absolute_url(), c.source.label, c.quote) for c in event.citations.all()),
+    )
+    slide = {
+        "unique_id": event.slug,
+        "start_date": _timelinejs_date(event.date, event.date_precision, event.time),
+        "text": {
+            "headline": event.title,
+            "text": format_html(
+                '<p>{}</p><ol class="sources">{}</ol><p><a href="{}">Event page</a></p>',
+                event.summary,
+                citations,
+                site_url + event.get_absolute_url(),
+            ),
+        },
+        "group": event.get_category_display(),
     }
+    if event.end_date and event.end_date != event.date:
+        slide["end_date"] = _timelinejs_date(event.end_date, event.date_precision)
+    if event.date_precision != Event.Precision.DAY:
+        slide["display_date"] = event.date_display
+    return slide
+
+
+def timelinejs_document(events=None, *, reported_by=None, site_url=None):
+    """A TimelineJS 3 timeline: a title slide, then one slide per event."""
+    if events is None:
+        events = Event.objects.published()
+    site_url = _site_url(site_url)
+    return {
+        "title": {
+            "text": {
+                "headline": SITE_TITLE,
+                "text": format_html(
+                    "<p>The unrest of January 2022 as five news articles reported it; every slide cites its "
+                    'sources. <a href="{}">The full timeline</a>.</p>',
+                    site_url + "/",
+                ),
+            }
+        },
+        "events": [timelinejs_slide(event, site_url) for event in iter_events(events, reported_by)],
+    }
+
+
+# CSV (one row per event in the spirit of ACLED's columns, and one per figure) --------------------
+
+EVENT_COLUMNS = [
+    "event_id",
+    "event_date",
+    "end_date",
+    "date_precision",
+    "time",
+    "category",
+    "title",
+    "actors",
+    "actor_ids",
+    "places",
+    "place_ids",
+    "latitude",
+    "longitude",
+    "source_ids",
+    "citations",
+    "independent_origins",
+    "summary",
+    "url",
+]
+FIGURE_COLUMNS = [
+    "event_id",
+    "measure",
+    "measure_label",
+    "value",
+    "qualifier",
+    "claimant",
+    "reported_on",
+    "source_id",
+    "source_origin",
+    "quote",
+    "note",
+]
+PLACE_SPECIFICITY = [Place.Kind.SITE, Place.Kind.CITY, Place.Kind.REGION, Place.Kind.COUNTRY]
+
+
+def spreadsheet_safe(value):
+    """Text that a spreadsheet would run as a formula (=, +, -, @ first) gets a leading
+    apostrophe, as OWASP advises against CSV injection."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def _located_place(event):
+    """The most specific of the event's places with coordinates, for the latitude and
+    longitude columns (ACLED gives one location per event)."""
+    located = [p for p in event.places.all() if p.latitude is not None and p.longitude is not None]
+    return min(located, key=lambda p: PLACE_SPECIFICITY.index(p.kind), default=None)
+
+
+def event_rows(events=None, *, reported_by=None, site_url=None):
+    if events is None:
+        events = Event.objects.published()
+    site_url = _site_url(site_url)
+    yield EVENT_COLUMNS
+    for event in iter_events(events, reported_by):
+        citations = list(event.citations.all())
+        place = _located_place(event)
+        row = [
+            event.slug,
+            _iso(event.date),
+            _iso(event.end_date) or "",
+            event.date_precision,
+            event.time.strftime("%H:%M") if event.time else "",
+            event.category,
+            event.title,
+            "; ".join(a.name for a in event.actors.all()),
+            ";".join(a.slug for a in event.actors.all()),
+            "; ".join(p.name for p in event.places.all()),
+            ";".join(p.slug for p in event.places.all()),
+            place.latitude if place else "",
+            place.longitude if place else "",
+            ";".join(dict.fromkeys(c.source.slug for c in citations)),
+            len(citations),
+            event.independent_origin_count,
+            event.summary,
+            site_url + event.get_absolute_url(),
+        ]
+        yield [spreadsheet_safe(cell) for cell in row]
+
+
+def figure_rows(events=None, *, reported_by=None):
+    if events is None:
+        events = Event.objects.published()
+    yield FIGURE_COLUMNS
+    for event in iter_events(events, reported_by):
+        for figure in event.figures.all():
+            row = [
+                event.slug,
+                figure.measure,
+                figure.get_measure_display(),
+                "" if figure.value is None else figure.value,
+                figure.qualifier,
+                figure.claimant,
+                _iso(figure.reported_on),
+                figure.source.slug,
+                figure.source.independent_origin,
+                figure.quote,
+                figure.note,
+            ]
+            yield [spreadsheet_safe(cell) for cell in row]
+
+
+# Citing: CSL-JSON for reference managers, schema.org JSON-LD for the event pages -----------------
+
+
+def _csl_names(authors):
+    """CSL name objects from "A B, C D and E F"."""
+    names = [n.strip() for n in authors.replace(" and ", ", ").split(",") if n.strip()]
+    return [
+        {"family": n.rsplit(" ", 1)[-1], "given": n.rsplit(" ", 1)[0]} if " " in n else {"literal": n} for n in names
+    ]
+
+
+def csl_item(source, site_url=None):
+    item = {
+        "id": source.slug,
+        "type": "article-newspaper",
+        "title": source.title,
+        "issued": {"date-parts": [[source.published_on.year, source.published_on.month, source.published_on.day]]},
+        "URL": source.url or _site_url(site_url) + source.get_absolute_url(),
+    }
+    if source.outlet:
+        item["container-title"] = source.outlet
+    if source.origin:
+        item["publisher"] = source.origin
+    if source.authors:
+        item["author"] = _csl_names(source.authors)
+    if source.published_on_basis:
+        item["note"] = "Date inferred: " + source.published_on_basis
+    return item
+
+
+def event_jsonld(event, site_url=None):
+    """schema.org markup for an event page: the event, its places and its sources."""
+    site_url = _site_url(site_url)
+    data = {
+        "@context": "https://schema.org",
+        "@type": "Event",
+        "@id": site_url + event.get_absolute_url(),
+        "url": site_url + event.get_absolute_url(),
+        "name": event.title,
+        "description": event.summary,
+        "startDate": _iso(event.date),
+        "eventStatus": "https://schema.org/EventScheduled",
+        "location": [
+            {"@type": "Place", "name": p.name, "alternateName": p.aliases}
+            | (
+                {"geo": {"@type": "GeoCoordinates", "latitude": float(p.latitude), "longitude": float(p.longitude)}}
+                if p.latitude is not None and p.longitude is not None
+                else {}
+            )
+            for p in event.places.all()
+        ],
+        "subjectOf": [],
+    }
+    if event.end_date:
+        data["endDate"] = _iso(event.end_date)
+    for source in dict.fromkeys(c.source for c in event.citations.all()):
+        article = {
+            "@type": "NewsArticle",
+            "headline": source.title,
+            "datePublished": _iso(source.published_on),
+            "url": source.url or site_url + source.get_absolute_url(),
+        }
+        if source.outlet:
+            article["publisher"] = {"@type": "Organization", "name": source.outlet}
+        if source.origin:
+            article["sourceOrganization"] = {"@type": "Organization", "name": source.origin}
+        if source.authors:
+            article["author"] = [
+                {"@type": "Person", **({"name": n.get("literal") or f"{n['given']} {n['family']}"})}
+                for n in _csl_names(source.authors)
+            ]
+        data["subjectOf"].append(article)
+    return data

@@ -4,7 +4,7 @@ the citations and figures that tie every statement to a source's exact words."""
 import datetime
 import re
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.core.validators import MaxValueValidator
 from django.db import models
 from django.urls import reverse
@@ -339,6 +339,12 @@ class Event(models.Model):
         return errors
 
     @property
+    def independent_origin_count(self):
+        """How many independent origins cite the event: two re-publications of one
+        wire story count once. Uses the prefetched citations."""
+        return len({citation.source.independent_origin for citation in self.citations.all()})
+
+    @property
     def is_context(self):
         return self.date < TIMELINE_START
 
@@ -368,8 +374,16 @@ class QuotedPassage(models.Model):
     class Meta:
         abstract = True
 
+    @property
+    def source_or_none(self):
+        """The source, saved or not (an import checks quotes before it writes anything)."""
+        try:
+            return self.source
+        except ObjectDoesNotExist:
+            return None
+
     def clean(self):
-        if self.source_id and self.quote and not self.span:
+        if self.source_or_none and self.quote and not self.span:
             message = f"This passage does not occur in the text of “{self.source}”. Copy it exactly from the source."
             raise ValidationError({"quote": message})
 
@@ -451,7 +465,7 @@ class Figure(QuotedPassage):
         super().clean()
         if self.value is None and not self.qualifier:
             raise ValidationError({"value": "Give the number, or a qualifier such as “dozens” when there is none."})
-        if self.source_id and self.reported_on and self.reported_on > self.source.published_on:
+        if self.source_or_none and self.reported_on and self.reported_on > self.source.published_on:
             raise ValidationError(
                 {
                     "reported_on": f"The source was published on {self.source.published_on:%-d %B %Y}: "

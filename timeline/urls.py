@@ -15,7 +15,12 @@ timeline_patterns = [
     path("actors/<slug:slug>/", views.actor_detail, name="actor_detail"),
     path("places/", views.place_list, name="place_list"),
     path("places/<slug:slug>/", views.place_detail, name="place_detail"),
+    path("sources/csl.json", views.source_csl, name="source_csl"),
     path("export/timeline.json", views.export_timeline_json, name="export_timeline_json"),
+    path("export/timelinejs.json", views.export_timelinejs, name="export_timelinejs"),
+    path("export/events.csv", views.export_events_csv, name="export_events_csv"),
+    path("export/figures.csv", views.export_figures_csv, name="export_figures_csv"),
+    path("export/schema.json", views.export_schema, name="export_schema"),
 ]
 
 urlpatterns = [

@@ -1,19 +1,23 @@
+import csv
 import datetime
+import hashlib
 import itertools
 
-from django.db.models import Count, Q
-from django.http import Http404, JsonResponse, QueryDict
+from django.conf import settings
+from django.db.models import Count, Max, Q, Sum
+from django.http import FileResponse, Http404, JsonResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.cache import patch_cache_control
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import condition, require_GET
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import push_url
 
 from timeline import exports
 from timeline.forms import TimelineFilterForm
-from timeline.models import TIMELINE_START, Actor, Event, Figure, Place, Source
+from timeline.models import TIMELINE_START, Actor, Citation, Event, Figure, Place, Source
 from timeline.passages import highlight, passages_of
 
+EXPORT_NAME = "kazakhstan-2022"  # downloads are named kazakhstan-2022-events.csv and so on
 PAGE_SIZE = 100  # events per response: the page stays fast however large the timeline grows
 STRIP_BAR_HEIGHT = 40  # px, the tallest bar in the strip of days
 
@@ -127,6 +131,7 @@ def index(request):
         "days": day_strip(form, query),
         "first_query": query_with(query) if page > 1 else None,
         "first_number": offset + 1,
+        "export_query": query_with(query),
     }
     return _render_timeline(request, context, partial=partial, url=url)
 
@@ -144,7 +149,12 @@ def event_detail(request, slug):
     preview = request.user.has_perm("timeline.view_event")
     events = Event.objects.all() if preview else Event.objects.published()
     event = get_object_or_404(events.with_related(), slug=slug)
-    response = render(request, "timeline/event_detail.html", {"event": event})
+    context = {
+        "event": event,
+        "jsonld": exports.event_jsonld(event),
+        "permalink": settings.SITE_URL + event.get_absolute_url(),
+    }
+    response = render(request, "timeline/event_detail.html", context)
     if event.status != Event.Status.PUBLISHED:
         patch_cache_control(response, private=True, no_store=True)
     return response
@@ -194,13 +204,104 @@ def figure_list(request):
     return render(request, "timeline/figure_list.html", {"measures": measures})
 
 
+class Echo:
+    """A file-like object whose write() returns what it is given, so csv.writer can stream."""
+
+    def write(self, value):
+        return value
+
+
+def export_selection(request):
+    """(events, reported_by) selected by the query string exactly as on the timeline
+    page, or a 400 response saying what is wrong with it."""
+    form = TimelineFilterForm(without_blanks(request.GET))
+    if not form.is_valid():
+        errors = {field: [str(e) for e in messages] for field, messages in form.errors.items()}
+        return None, JsonResponse({"errors": errors}, status=400)
+    return (form.filter(Event.objects.published()), form.cleaned_data.get("reported_by")), None
+
+
+def data_etag(request, *args, **kwargs):
+    """Changes whenever the data or the selection does: counts, highest ids, the sum of
+    event versions and the latest history entry of every curated model."""
+    parts = [exports.SCHEMA_VERSION, request.get_full_path()]
+    for model in (Source, Actor, Place, Event, Citation, Figure):
+        parts += model.objects.aggregate(n=Count("pk"), last=Max("pk")).values()
+        parts.append(model.history.aggregate(latest=Max("history_date"))["latest"])
+    parts.append(Event.objects.aggregate(versions=Sum("version"))["versions"])
+    return hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
+
+
+def _download(response, filename):
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Access-Control-Allow-Origin"] = "*"  # public data: TimelineJS and others may fetch it
+    return response
+
+
 @require_GET
+@condition(etag_func=data_etag)
 def export_timeline_json(request):
-    return JsonResponse(
-        exports.timeline_document(),
-        json_dumps_params={"ensure_ascii": False, "indent": 2},
-        headers={"Content-Disposition": 'inline; filename="timeline.json"'},
+    selection, error = export_selection(request)
+    if error:
+        return error
+    events, reported_by = selection
+    stream = exports.timeline_json(events, reported_by=reported_by)
+    return _download(StreamingHttpResponse(stream, content_type="application/json"), f"{EXPORT_NAME}-timeline.json")
+
+
+@require_GET
+@condition(etag_func=data_etag)
+def export_timelinejs(request):
+    selection, error = export_selection(request)
+    if error:
+        return error
+    events, reported_by = selection
+    document = exports.timelinejs_document(events, reported_by=reported_by)
+    return _download(
+        JsonResponse(document, json_dumps_params={"ensure_ascii": False}), f"{EXPORT_NAME}-timelinejs.json"
     )
+
+
+def _csv_response(rows, filename):
+    writer = csv.writer(Echo())
+    stream = itertools.chain(["\ufeff"], (writer.writerow(row) for row in rows))  # the BOM: Excel reads UTF-8
+    return _download(StreamingHttpResponse(stream, content_type="text/csv; charset=utf-8"), filename)
+
+
+@require_GET
+@condition(etag_func=data_etag)
+def export_events_csv(request):
+    selection, error = export_selection(request)
+    if error:
+        return error
+    events, reported_by = selection
+    return _csv_response(exports.event_rows(events, reported_by=reported_by), f"{EXPORT_NAME}-events.csv")
+
+
+@require_GET
+@condition(etag_func=data_etag)
+def export_figures_csv(request):
+    selection, error = export_selection(request)
+    if error:
+        return error
+    events, reported_by = selection
+    return _csv_response(exports.figure_rows(events, reported_by=reported_by), f"{EXPORT_NAME}-figures.csv")
+
+
+@require_GET
+def export_schema(request):
+    response = FileResponse(exports.SCHEMA_PATH.open("rb"), content_type="application/schema+json")
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+@require_GET
+@condition(etag_func=data_etag)
+def source_csl(request):
+    items = [exports.csl_item(source) for source in Source.objects.order_by("published_on", "slug")]
+    response = JsonResponse(items, safe=False, json_dumps_params={"ensure_ascii": False, "indent": 2})
+    response["Content-Type"] = "application/vnd.citationstyles.csl+json"
+    return _download(response, f"{EXPORT_NAME}-sources.csl.json")
 
 
 def _entity_list(request, model, title):

@@ -295,7 +295,8 @@ def test_drafts_stay_private_until_published_with_one_action(client, editor_clie
     client.logout()
     assert client.get(draft.get_absolute_url()).status_code == 404
     assert "Quiet draft" not in client.get(reverse("timeline:index")).content.decode()
-    assert "quiet" not in client.get(reverse("timeline:export_timeline_json")).content.decode()
+    export = b"".join(client.get(reverse("timeline:export_timeline_json")).streaming_content).decode()
+    assert '"quiet"' not in export
 
     client.force_login(User.objects.get(username="ed"))
     preview = client.get(draft.get_absolute_url())

@@ -276,3 +276,32 @@ def test_an_editor_adds_a_cited_event_in_the_admin(site, page, monkeypatch):
     page.goto(site + "/?q=Checkpoints+ring")
     expect(page.locator("#checkpoints-ring-alma-ata h3")).to_have_text("Checkpoints ring Alma-Ata")
     assert page.console_errors == []
+
+
+TIMELINEJS = settings.BASE_DIR / "node_modules" / "@knight-lab" / "timelinejs" / "dist"
+
+
+def test_timelinejs_loads_the_export_as_it_is(site, browser):
+    """TimelineJS 3.9 itself, fed /export/timelinejs.json, builds a slide per event."""
+    page = open_page(browser, bypass_csp=True)  # TimelineJS runs on the embedding site, not under our CSP
+    page.goto(site + "/export/schema.json")  # any page of the site, so the export is same-origin
+    page.set_content('<div id="timeline-embed" style="width: 1000px; height: 600px"></div>')
+    page.add_style_tag(path=str(TIMELINEJS / "css" / "timeline.css"))
+    page.add_script_tag(path=str(TIMELINEJS / "js" / "timeline.js"))
+    result = page.evaluate(
+        """async (url) => {
+            const data = await (await fetch(url)).json();
+            const timeline = new TL.Timeline('timeline-embed', data);
+            await new Promise(resolve => setTimeout(resolve, 1500));
+            return {errors: timeline.config.getErrors(), slides: timeline.config.events.length,
+                    ids: timeline.config.events.map(e => e.unique_id),
+                    rendered: document.querySelectorAll('.tl-slide').length};
+        }""",
+        site + "/export/timelinejs.json",
+    )
+    page.context.close()
+    published = list(Event.objects.published().values_list("slug", flat=True))
+    assert result["errors"] == []
+    assert result["slides"] == len(published)
+    assert sorted(result["ids"]) == sorted(published)  # our ids are kept: they are already valid slugs
+    assert result["rendered"] == len(published) + 1  # and the title slide

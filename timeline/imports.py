@@ -1,0 +1,232 @@
+"""Read a timeline.json (the JSON export) back into the database: validate all of
+it first (schema, references, every quote in its source, the models' own rules),
+then upsert by id in one transaction, or write nothing at all."""
+
+import datetime
+import json
+from collections import Counter
+from dataclasses import dataclass
+from decimal import Decimal
+
+import jsonschema
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from timeline.exports import SCHEMA_PATH
+from timeline.models import Actor, Citation, Event, Figure, Place, Source
+
+SCHEMA = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+COLLECTIONS = {"sources": Source, "actors": Actor, "places": Place, "events": Event}
+
+
+@dataclass(frozen=True)
+class Problem:
+    where: str  # "event 'cabinet-resigns', citations[0].quote"
+    message: str
+
+    def __str__(self):
+        return f"{self.where}: {self.message}"
+
+
+def _where(doc, path):
+    """A readable location for a JSON path: the item's id where it has one."""
+    path = list(path)
+    if len(path) >= 2 and path[0] in COLLECTIONS and isinstance(path[1], int):
+        item = doc[path[0]][path[1]]
+        label = path[0][:-1]
+        name = f"{label} {item.get('id')!r}" if isinstance(item, dict) and item.get("id") else f"{label} #{path[1]}"
+        rest = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path[2:]).lstrip(".")
+        return f"{name}, {rest}" if rest else name
+    return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path).lstrip(".") or "document"
+
+
+def schema_problems(doc):
+    validator = jsonschema.Draft202012Validator(SCHEMA, format_checker=jsonschema.FormatChecker())
+    return [Problem(_where(doc, e.absolute_path), e.message) for e in validator.iter_errors(doc)]
+
+
+def _date(value):
+    return datetime.date.fromisoformat(value) if value else None
+
+
+def build_source(row):
+    fields = {
+        k: row.get(k, "")
+        for k in ("title", "outlet", "origin", "authors", "published_on_basis", "url", "seed_file", "kind", "text")
+    }
+    return Source(
+        slug=row["id"],
+        title_supplied=row.get("title_supplied", False),
+        published_on=_date(row["published_on"]),
+        **fields,
+    )
+
+
+def _decimal(value):
+    return None if value is None else Decimal(str(value))  # str(): 43.238, not 43.2379999999999995452526491135...
+
+
+def build_named(model, row):
+    extra = {"latitude": _decimal(row["latitude"]), "longitude": _decimal(row["longitude"])} if model is Place else {}
+    return model(
+        slug=row["id"],
+        name=row["name"],
+        kind=row["kind"],
+        aliases=row["aliases"],
+        description=row.get("description", ""),
+        **extra,
+    )
+
+
+def build_event(row):
+    return Event(
+        slug=row["id"],
+        title=row["title"],
+        summary=row["summary"],
+        category=row["category"],
+        date=_date(row["date"]),
+        end_date=_date(row["end_date"]),
+        date_precision=row["date_precision"],
+        time=datetime.time.fromisoformat(row["time"]) if row["time"] else None,
+        time_note=row.get("time_note", ""),
+        day_order=row.get("day_order", 0),
+        status=Event.Status.PUBLISHED,
+    )
+
+
+def _model_problems(where, instance, exclude=()):
+    try:
+        instance.full_clean(exclude=list(exclude), validate_unique=False, validate_constraints=False)
+    except ValidationError as error:
+        return [
+            Problem(f"{where}, {field}" if field != "__all__" else where, " ".join(messages))
+            for field, messages in error.message_dict.items()
+        ]
+    return []
+
+
+def validate(doc):
+    """Every problem in ``doc`` with where it is; an empty list means it can be imported."""
+    problems = schema_problems(doc)
+    if problems:
+        return problems  # the checks below rely on the document's shape
+
+    for key in COLLECTIONS:
+        for item_id, count in Counter(item["id"] for item in doc[key]).items():
+            if count > 1:
+                problems.append(Problem(f"{key[:-1]} {item_id!r}", f"the id appears {count} times in {key}"))
+
+    sources = {s.slug: s for s in Source.objects.all()}
+    for number, row in enumerate(doc["sources"]):
+        if "text" not in row and row["id"] not in sources:
+            problems.append(Problem(_where(doc, ["sources", number]), "a new source needs its full text"))
+            continue
+        source = build_source(row) if "text" in row else sources[row["id"]]
+        problems += _model_problems(_where(doc, ["sources", number]), source)
+        sources[row["id"]] = source
+    known = {
+        "actors": set(Actor.objects.values_list("slug", flat=True)),
+        "places": set(Place.objects.values_list("slug", flat=True)),
+    }
+    for key, model in (("actors", Actor), ("places", Place)):
+        for number, row in enumerate(doc[key]):
+            problems += _model_problems(_where(doc, [key, number]), build_named(model, row))
+            known[key].add(row["id"])
+
+    for number, row in enumerate(doc["events"]):
+        where = _where(doc, ["events", number])
+        for key in ("actors", "places"):
+            for ref in row[key]:
+                if ref not in known[key]:
+                    problems.append(Problem(f"{where}, {key}", f"no {key[:-1]} has the id {ref!r}"))
+        cited = []
+        for kind, model in (("citations", Citation), ("figures", Figure)):
+            for position, item in enumerate(row[kind]):
+                source = sources.get(item["source"])
+                if source is None:
+                    problems.append(
+                        Problem(f"{where}, {kind}[{position}].source", f"no source has the id {item['source']!r}")
+                    )
+                    continue
+                fields = {k: v for k, v in item.items() if k != "source"}
+                if model is Figure:
+                    fields["reported_on"] = _date(fields["reported_on"])
+                problems += _model_problems(
+                    f"{where}, {kind}[{position}]",
+                    model(source=source, **fields),
+                    exclude=["event", "source"],  # the source may be unsaved
+                )
+                if model is Citation:
+                    cited.append(source)
+        event = build_event(row)
+        event.pending_sources = cited
+        problems += _model_problems(where, event)
+    return problems
+
+
+@dataclass
+class Summary:
+    created: Counter
+    updated: Counter
+
+    def __str__(self):
+        return "; ".join(f"{key}: {self.created[key]} created, {self.updated[key]} updated" for key in COLLECTIONS)
+
+
+def _upsert(instance, summary, key):
+    """Save the unsaved ``instance`` over the row with its slug, or as a new row."""
+    model = type(instance)
+    fields = {
+        f.attname: getattr(instance, f.attname) for f in model._meta.concrete_fields if f.name not in ("id", "slug")
+    }
+    saved, created = model.objects.update_or_create(slug=instance.slug, defaults=fields)
+    (summary.created if created else summary.updated)[key] += 1
+    return saved
+
+
+@transaction.atomic
+def import_document(doc, progress=None, progress_every=1000):
+    """Upsert everything in a validated ``doc``. An event's citations and figures are
+    replaced by the document's. ``progress(done, total)`` is called as events go in."""
+    summary = Summary(Counter(), Counter())
+    sources = {row["id"]: _upsert(build_source(row), summary, "sources") for row in doc["sources"] if "text" in row}
+    named = {}
+    for key, model in (("actors", Actor), ("places", Place)):
+        for row in doc[key]:
+            named[key, row["id"]] = _upsert(build_named(model, row), summary, key)
+
+    def lookup(model, key, ref, cache):
+        return cache.get((key, ref)) or model.objects.get(slug=ref)
+
+    total = len(doc["events"])
+    for number, row in enumerate(doc["events"], start=1):
+        event = _upsert(build_event(row), summary, "events")
+        event.actors.set([lookup(Actor, "actors", ref, named) for ref in row["actors"]])
+        event.places.set([lookup(Place, "places", ref, named) for ref in row["places"]])
+        event.citations.all().delete()
+        event.figures.all().delete()
+        source_of = {
+            ref: sources.get(ref) or Source.objects.get(slug=ref)
+            for ref in {i["source"] for i in (*row["citations"], *row["figures"])}
+        }
+        Citation.objects.bulk_create(
+            Citation(event=event, source=source_of[c["source"]], quote=c["quote"], note=c.get("note", ""))
+            for c in row["citations"]
+        )
+        Figure.objects.bulk_create(
+            Figure(
+                event=event,
+                source=source_of[f["source"]],
+                measure=f["measure"],
+                value=f["value"],
+                qualifier=f["qualifier"],
+                claimant=f["claimant"],
+                reported_on=_date(f["reported_on"]),
+                quote=f["quote"],
+                note=f.get("note", ""),
+            )
+            for f in row["figures"]
+        )
+        if progress and (number % progress_every == 0 or number == total):
+            progress(number, total)
+    return summary
