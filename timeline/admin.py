@@ -1,8 +1,13 @@
 """The editors' workspace: every change is validated, recorded in the history, and
 checked against concurrent edits."""
 
+import hashlib
+
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.admin.forms import AdminAuthenticationForm
+from django.core.cache import cache
 from django.db.models import Count, Value
 from django.db.models.functions import Coalesce, NullIf
 from django.utils.html import format_html
@@ -11,6 +16,35 @@ from simple_history.admin import SimpleHistoryAdmin
 from timeline.models import Actor, Citation, Event, Figure, Place, Source, broken_quotes
 from timeline.passages import highlight, passages_of
 
+
+class ThrottledLoginForm(AdminAuthenticationForm):
+    """The admin's login form, refusing further attempts after repeated failures from
+    one address, for one account or for any (cache-backed, so shared by all workers)."""
+
+    def failure_keys(self):
+        address = self.request.META.get("REMOTE_ADDR", "") if self.request else ""
+        username = str(self.data.get("username", ""))[:150].lower()
+        digest = hashlib.sha256(f"{address}|{username}".encode()).hexdigest()
+        return [(f"login-failures:{digest}", settings.LOGIN_FAILURE_LIMIT),
+                (f"login-failures:{address}", settings.LOGIN_FAILURE_LIMIT * 4)]  # fmt: skip
+
+    def clean(self):
+        keys = self.failure_keys()
+        if any(cache.get(key, 0) >= limit for key, limit in keys):
+            minutes = settings.LOGIN_FAILURE_WINDOW // 60
+            raise forms.ValidationError(
+                f"Too many failed sign-in attempts. Wait {minutes} minutes before trying again.", code="throttled"
+            )
+        try:
+            return super().clean()
+        except forms.ValidationError:
+            for key, _limit in keys:
+                cache.add(key, 0, settings.LOGIN_FAILURE_WINDOW)
+                cache.incr(key)
+            raise
+
+
+admin.site.login_form = ThrottledLoginForm
 admin.site.site_header = "Kazakhstan, January 2022: editors"
 admin.site.site_title = "Timeline editors"
 admin.site.index_title = "Curate the timeline"

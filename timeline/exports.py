@@ -7,7 +7,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.utils import timezone
-from django.utils.html import format_html, format_html_join
+from django.utils.html import escape, format_html, format_html_join
 
 from timeline.models import Actor, Event, Place, Source
 
@@ -161,7 +161,7 @@ def timelinejs_slide(event, site_url):
         "unique_id": event.slug,
         "start_date": _timelinejs_date(event.date, event.date_precision, event.time),
         "text": {
-            "headline": event.title,
+            "headline": escape(event.title),  # TimelineJS treats it as HTML
             "text": format_html(
                 '<p>{}</p><ol class="sources">{}</ol><p><a href="{}">Event page</a></p>',
                 event.summary,

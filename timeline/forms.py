@@ -11,6 +11,7 @@ from django.http import QueryDict
 from timeline.models import Actor, Event, Place, Source
 
 DEFAULT_YEAR = 2022
+SLUG = re.compile(r"[-a-zA-Z0-9_]{1,100}")
 
 
 class LooseDateField(forms.Field):
@@ -59,6 +60,15 @@ class SlugMultipleChoiceField(forms.ModelMultipleChoiceField):
 
     def label_from_instance(self, obj):
         return obj.label if isinstance(obj, Source) else obj.name
+
+    def _check_values(self, value):
+        # Only slugs reach the database: PostgreSQL refuses some characters (NUL) outright.
+        for slug in value:
+            if not isinstance(slug, str) or not SLUG.fullmatch(slug):
+                raise forms.ValidationError(
+                    self.error_messages["invalid_choice"], code="invalid_choice", params={"value": str(slug)[:100]}
+                )
+        return super()._check_values(value)
 
 
 class TimelineFilterForm(forms.Form):

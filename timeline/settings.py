@@ -4,6 +4,10 @@ DJANGO_DEBUG          "1" (default) for development, "0" in production
 DJANGO_SECRET_KEY     required when debug is off
 DJANGO_ALLOWED_HOSTS  comma-separated; defaults to localhost names in debug
 DATABASE_URL          e.g. postgres://user@host:5432/db; defaults to SQLite in db.sqlite3
+DJANGO_HTTPS          "1" (the default when debug is off): secure cookies, HTTPS redirect, HSTS
+DJANGO_HSTS_SECONDS   HSTS max-age when DJANGO_HTTPS is on (default one year; 0 turns HSTS off)
+DJANGO_BEHIND_PROXY   "1" when a proxy terminates TLS and sets X-Forwarded-Proto
+DJANGO_SITE_URL       base of the permalinks in exports
 """
 
 import os
@@ -116,6 +120,33 @@ WHITENOISE_USE_FINDERS = DEBUG
 
 FIXTURE_DIRS = [BASE_DIR / "fixtures"]
 SEEDS_DIR = BASE_DIR / "seeds"
+
+# HTTPS deployments: secure cookies, redirect to HTTPS, HSTS. `make serve` turns it off to serve
+# the production configuration over plain HTTP on 127.0.0.1.
+HTTPS = env_flag("DJANGO_HTTPS", "0" if DEBUG else "1")
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = HTTPS
+SECURE_SSL_REDIRECT = HTTPS
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # load balancers probe over plain HTTP
+SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_HSTS_SECONDS", "31536000")) if HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_PRELOAD = env_flag("DJANGO_HSTS_PRELOAD", "1")
+if env_flag("DJANGO_BEHIND_PROXY", "0"):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_HTTPONLY = True
+
+# Shared by every worker: the admin's login throttle counts failures here.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "django_cache"}}
+LOGIN_FAILURE_LIMIT = int(os.environ.get("DJANGO_LOGIN_FAILURE_LIMIT", "5"))
+LOGIN_FAILURE_WINDOW = 15 * 60  # seconds
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
+}
 
 # The same strict policy in every environment: no inline script or style, ever.
 SECURE_CSP = {

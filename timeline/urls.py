@@ -1,7 +1,5 @@
 from django.contrib import admin
-from django.templatetags.static import static
 from django.urls import include, path
-from django.views.generic import RedirectView
 
 from timeline import views
 
@@ -26,5 +24,6 @@ timeline_patterns = [
 urlpatterns = [
     path("", include((timeline_patterns, "timeline"))),
     path("admin/", admin.site.urls),
-    path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
+    path("healthz", views.healthz, name="healthz"),
+    path("favicon.ico", views.favicon),
 ]

@@ -4,10 +4,13 @@ import hashlib
 import itertools
 
 from django.conf import settings
+from django.db import DatabaseError, connection
 from django.db.models import Count, Max, Q, Sum
 from django.http import FileResponse, Http404, JsonResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.templatetags.static import static
 from django.utils.cache import patch_cache_control
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import condition, require_GET
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import push_url
@@ -141,6 +144,24 @@ def _render_timeline(request, context, *, partial, url, status=200):
         return render(request, "timeline/index.html", context, status=status)
     response = render(request, "timeline/index.html#fragment", context, status=status)
     return push_url(response, url)  # the compact URL, without the form's empty fields
+
+
+@require_GET
+def favicon(request):
+    """Browsers and crawlers ask for /favicon.ico; the icon is a hashed static SVG."""
+    return redirect(static("favicon.svg"), permanent=True)
+
+
+@require_GET
+@never_cache
+def healthz(request):
+    """For load balancers: 200 when the app can reach its database, 503 when not."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except DatabaseError:
+        return JsonResponse({"status": "unavailable", "database": "unreachable"}, status=503)
+    return JsonResponse({"status": "ok"})
 
 
 @require_GET
