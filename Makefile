@@ -46,6 +46,10 @@ serve: migrate $(SECRET_KEY_FILE)
 
 WORKERS ?= 3
 
+## bench: timings at 1,000, 10,000 and 100,000 events, then gunicorn under load (see README)
+bench: $(STAMP)
+	bench/run.sh
+
 ## test: the whole suite, browser tests included (they need Chromium, Java and npm: see README)
 test: $(STAMP) $(NODE_STAMP)
 	$(BIN)/python -m pytest

@@ -2,6 +2,7 @@
 the citations and figures that tie every statement to a source's exact words."""
 
 import datetime
+import functools
 import re
 
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
@@ -15,6 +16,13 @@ TIMELINE_START = datetime.date(2022, 1, 2)
 
 #: Kazakhstan has about 19 million people: a larger figure is a typing slip.
 MAX_FIGURE = 20_000_000
+
+
+@functools.lru_cache(maxsize=8192)
+def detail_url(name, slug):
+    """reverse() for the detail pages, memoised: a timeline page links to each event
+    and source many times, and reversing dominated its rendering time."""
+    return reverse(f"timeline:{name}", args=[slug])
 
 
 def normalise_whitespace(text):
@@ -90,7 +98,7 @@ class Source(models.Model):
         return (self.slug,)
 
     def get_absolute_url(self):
-        return reverse("timeline:source_detail", args=[self.slug])
+        return detail_url("source_detail", self.slug)
 
     @property
     def label(self):
@@ -159,7 +167,7 @@ class Actor(NamedEntity):
         pass
 
     def get_absolute_url(self):
-        return reverse("timeline:actor_detail", args=[self.slug])
+        return detail_url("actor_detail", self.slug)
 
 
 class Place(NamedEntity):
@@ -178,7 +186,7 @@ class Place(NamedEntity):
         pass
 
     def get_absolute_url(self):
-        return reverse("timeline:place_detail", args=[self.slug])
+        return detail_url("place_detail", self.slug)
 
 
 class EventQuerySet(SlugQuerySet):
@@ -228,8 +236,9 @@ class EventQuerySet(SlugQuerySet):
     def with_related(self, reported_by=None):
         """Prefetch what an event is shown with. With ``reported_by`` (a date), only the
         citations and figures of sources published by then."""
-        citations = Citation.objects.select_related("source")
-        figures = Figure.objects.select_related("source")
+        # Not the sources' full texts: a page of events would drag each one in hundreds of times.
+        citations = Citation.objects.select_related("source").defer("source__text")
+        figures = Figure.objects.select_related("source").defer("source__text")
         if reported_by:
             citations = citations.filter(source__published_on__lte=reported_by)
             figures = figures.filter(source__published_on__lte=reported_by)
@@ -291,7 +300,11 @@ class Event(models.Model):
 
     class Meta:
         ordering = ["date", "day_order", "time", "slug"]
-        indexes = [models.Index(fields=["status", "date"])]
+        indexes = [
+            # The timeline's order among published events: chunks, counts and the day strip read it.
+            models.Index(fields=["status", "date", "day_order", "time", "slug"], name="event_timeline_order"),
+            models.Index(fields=["status", "category", "date"], name="event_category_date"),
+        ]
 
     def __str__(self):
         return f"{self.date:%Y-%m-%d} {self.title}"
@@ -300,7 +313,7 @@ class Event(models.Model):
         return (self.slug,)
 
     def get_absolute_url(self):
-        return reverse("timeline:event_detail", args=[self.slug])
+        return detail_url("event_detail", self.slug)
 
     def save(self, *args, **kwargs):
         if not self._state.adding:

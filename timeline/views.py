@@ -21,7 +21,7 @@ from timeline.models import TIMELINE_START, Actor, Citation, Event, Figure, Plac
 from timeline.passages import highlight, passages_of
 
 EXPORT_NAME = "kazakhstan-2022"  # downloads are named kazakhstan-2022-events.csv and so on
-PAGE_SIZE = 100  # events per response: the page stays fast however large the timeline grows
+PAGE_SIZE = 50  # events per response: the page stays fast however large the timeline grows
 STRIP_BAR_HEIGHT = 40  # px, the tallest bar in the strip of days
 
 
@@ -110,7 +110,7 @@ def index(request):
     if not request.htmx and query != request.GET:
         return redirect(url)  # a plain form submission: go to the compact URL, the one worth sharing
     form = TimelineFilterForm(query)
-    context = {"form": form, "page_size": PAGE_SIZE}
+    context = {"form": form, "page_size": PAGE_SIZE, "index_url": request.path}
     if not form.is_valid():
         return _render_timeline(request, context, partial=partial, url=url, status=400)
 

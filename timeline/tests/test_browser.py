@@ -14,6 +14,7 @@ from django.core.management import call_command
 from playwright.sync_api import expect, sync_playwright
 
 from timeline.models import Citation, Event, Source
+from timeline.views import PAGE_SIZE
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls the tests
 # make around it are still synchronous.
@@ -162,7 +163,7 @@ def many_events(site):
             day_order=i,
             status=Event.Status.PUBLISHED,
         )
-        for i in range(150)
+        for i in range(PAGE_SIZE)  # with the curated economy events: two chunks
     )
     quote = "Some grocery stores have opened"
     Citation.objects.bulk_create(Citation(event=e, source=source, quote=quote) for e in events)
@@ -172,21 +173,21 @@ def many_events(site):
 def test_the_more_link_loads_the_next_chunk_in_place(many_events, page):
     page.goto(many_events)
     mark_document(page)
-    assert page.locator("article.event").count() == 100
-    page.get_by_role("link", name="Show the next 100 events").click()
+    assert page.locator("article.event").count() == PAGE_SIZE
+    page.get_by_role("link", name=f"Show the next {PAGE_SIZE} events").click()
     expect(page.locator("article.event")).to_have_count(Event.objects.filter(category="economy").count())
     expect(page).to_have_url(many_events)
     assert still_same_document(page)
-    assert page.get_by_role("link", name="Show the next 100 events").count() == 0
+    assert page.get_by_role("link", name=f"Show the next {PAGE_SIZE} events").count() == 0
     assert page.console_errors == []
 
 
 def test_without_javascript_the_more_link_is_a_plain_link(many_events, page_without_js):
     page = page_without_js
     page.goto(many_events)
-    page.get_by_role("link", name="Show the next 100 events").click()
+    page.get_by_role("link", name=f"Show the next {PAGE_SIZE} events").click()
     expect(page).to_have_url(many_events + "&page=2")
-    assert page.locator("article.event").count() == Event.objects.filter(category="economy").count() - 100
+    assert page.locator("article.event").count() == Event.objects.filter(category="economy").count() - PAGE_SIZE
 
 
 def test_keyboard_users_can_skip_to_the_content_and_reach_the_filters(site, page):

@@ -41,8 +41,14 @@ def csv_rows(response):
 
 
 def slugs_on_page(client, query):
-    html = client.get(reverse("timeline:index") + f"?{query}").content.decode()
-    return re.findall(r'<article class="event [^"]*" id="([^"]+)"', html)
+    """Every event the filtered timeline shows, following its "more" links chunk by chunk."""
+    slugs, page = [], 1
+    while True:
+        html = client.get(reverse("timeline:index") + f"?{query}&page={page}").content.decode()
+        slugs += re.findall(r'<article class="event [^"]*" id="([^"]+)"', html)
+        if f"page={page + 1}" not in html:
+            return slugs
+        page += 1
 
 
 def test_export_has_the_public_shape_and_validates_against_the_schema(client, curated):

@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from timeline.forms import TimelineFilterForm
 from timeline.models import Citation, Event, Source
+from timeline.views import PAGE_SIZE
 
 pytestmark = pytest.mark.django_db
 
@@ -181,37 +182,41 @@ def test_a_filtered_url_renders_the_same_results_server_side(client, curated):
     assert page == fragment != []
 
 
+N = PAGE_SIZE  # events per response
+
+
 @pytest.fixture
 def many_events(db, source):
-    """250 published events over three days, each cited once."""
+    """Two and a half chunks of published events over three days, each cited once."""
     events = Event.objects.bulk_create(
         Event(
             slug=f"event-{i:03}",
             title=f"Event {i:03}",
             summary="Summary.",
             category="protest",
-            date=datetime.date(2022, 1, 2 + i // 100),
+            date=datetime.date(2022, 1, 2 + i // N),
             day_order=i,
             status=Event.Status.PUBLISHED,
         )
-        for i in range(250)
+        for i in range(N * 5 // 2)
     )
     Citation.objects.bulk_create(Citation(event=e, source=source, quote="Protesters stormed") for e in events)
     return events
 
 
-def test_results_come_in_chunks_of_100_with_a_more_link(client, many_events):
+def test_results_come_in_bounded_chunks_with_a_more_link(client, many_events):
+    assert PAGE_SIZE <= 100
     first = timeline(client)
-    assert slugs(first) == [f"event-{i:03}" for i in range(100)]
+    assert slugs(first) == [f"event-{i:03}" for i in range(N)]
     html = first.content.decode()
     assert 'href="?page=2"' in html and 'data-hx-get="?page=2"' in html
-    assert "250 events." in html
+    assert f"{len(many_events)} events." in html
 
 
 def test_the_more_link_loads_the_next_chunk_in_place(client, many_events):
     response = timeline(client, "page=2", HTMX)
     html = response.content.decode()
-    assert slugs(response) == [f"event-{i:03}" for i in range(100, 200)]
+    assert slugs(response) == [f"event-{i:03}" for i in range(N, 2 * N)]
     assert "<html" not in html and 'id="results"' not in html
     assert 'data-hx-get="?page=3"' in html
     assert "HX-Push-Url" not in response
@@ -219,14 +224,14 @@ def test_the_more_link_loads_the_next_chunk_in_place(client, many_events):
 
 def test_without_javascript_the_more_link_is_a_plain_page(client, many_events):
     response = timeline(client, "page=3")
-    assert slugs(response) == [f"event-{i:03}" for i in range(200, 250)]
+    assert slugs(response) == [f"event-{i:03}" for i in range(2 * N, len(many_events))]
     html = response.content.decode()
     assert "<html" in html and "page=4" not in html
     assert "Back to the first events" in html
 
 
 def test_a_day_split_across_chunks_is_marked_continued(client, many_events):
-    Event.objects.filter(slug="event-100").update(date=datetime.date(2022, 1, 2))
+    Event.objects.filter(slug=f"event-{N:03}").update(date=datetime.date(2022, 1, 2))
     html = timeline(client, "page=2").content.decode()
     assert "(continued)" in html
 
