@@ -1,5 +1,6 @@
 import csv
 import datetime
+import functools
 import hashlib
 import itertools
 
@@ -232,14 +233,22 @@ class Echo:
         return value
 
 
-def export_selection(request):
-    """(events, reported_by) selected by the query string exactly as on the timeline
-    page, or a 400 response saying what is wrong with it."""
-    form = TimelineFilterForm(without_blanks(request.GET))
-    if not form.is_valid():
-        errors = {field: [str(e) for e in messages] for field, messages in form.errors.items()}
-        return None, JsonResponse({"errors": errors}, status=400)
-    return (form.filter(Event.objects.published()), form.cleaned_data.get("reported_by")), None
+def filtered_export(view):
+    """An export of the events the query string selects, exactly as on the timeline page:
+    ``view(request, events, reported_by)`` makes the response. A bad filter gets a 400
+    saying what is wrong with it; a repeated download with an unchanged ETag, a 304."""
+
+    @require_GET
+    @condition(etag_func=data_etag)
+    @functools.wraps(view)
+    def wrapper(request):
+        form = TimelineFilterForm(without_blanks(request.GET))
+        if not form.is_valid():
+            errors = {field: [str(e) for e in messages] for field, messages in form.errors.items()}
+            return JsonResponse({"errors": errors}, status=400)
+        return view(request, form.filter(Event.objects.published()), form.cleaned_data.get("reported_by"))
+
+    return wrapper
 
 
 def data_etag(request, *args, **kwargs):
@@ -259,53 +268,32 @@ def _download(response, filename):
     return response
 
 
-@require_GET
-@condition(etag_func=data_etag)
-def export_timeline_json(request):
-    selection, error = export_selection(request)
-    if error:
-        return error
-    events, reported_by = selection
-    stream = exports.timeline_json(events, reported_by=reported_by)
-    return _download(StreamingHttpResponse(stream, content_type="application/json"), f"{EXPORT_NAME}-timeline.json")
-
-
-@require_GET
-@condition(etag_func=data_etag)
-def export_timelinejs(request):
-    selection, error = export_selection(request)
-    if error:
-        return error
-    events, reported_by = selection
-    document = exports.timelinejs_document(events, reported_by=reported_by)
-    return _download(
-        JsonResponse(document, json_dumps_params={"ensure_ascii": False}), f"{EXPORT_NAME}-timelinejs.json"
-    )
-
-
 def _csv_response(rows, filename):
     writer = csv.writer(Echo())
     stream = itertools.chain(["\ufeff"], (writer.writerow(row) for row in rows))  # the BOM: Excel reads UTF-8
     return _download(StreamingHttpResponse(stream, content_type="text/csv; charset=utf-8"), filename)
 
 
-@require_GET
-@condition(etag_func=data_etag)
-def export_events_csv(request):
-    selection, error = export_selection(request)
-    if error:
-        return error
-    events, reported_by = selection
+@filtered_export
+def export_timeline_json(request, events, reported_by):
+    stream = exports.timeline_json(events, reported_by=reported_by)
+    return _download(StreamingHttpResponse(stream, content_type="application/json"), f"{EXPORT_NAME}-timeline.json")
+
+
+@filtered_export
+def export_timelinejs(request, events, reported_by):
+    document = exports.timelinejs_document(events, reported_by=reported_by)
+    response = JsonResponse(document, json_dumps_params={"ensure_ascii": False})
+    return _download(response, f"{EXPORT_NAME}-timelinejs.json")
+
+
+@filtered_export
+def export_events_csv(request, events, reported_by):
     return _csv_response(exports.event_rows(events, reported_by=reported_by), f"{EXPORT_NAME}-events.csv")
 
 
-@require_GET
-@condition(etag_func=data_etag)
-def export_figures_csv(request):
-    selection, error = export_selection(request)
-    if error:
-        return error
-    events, reported_by = selection
+@filtered_export
+def export_figures_csv(request, events, reported_by):
     return _csv_response(exports.figure_rows(events, reported_by=reported_by), f"{EXPORT_NAME}-figures.csv")
 
 

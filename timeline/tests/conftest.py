@@ -67,3 +67,14 @@ def make_event(db, source):
         return event
 
     return make
+
+
+def timeline_chunks(client, query=""):
+    """The HTML of every chunk of the (filtered) timeline, following its "more" links."""
+    pages, page = [], 1
+    while True:
+        html = client.get(f"/?{query}&page={page}").content.decode()
+        pages.append(html)
+        if f"page={page + 1}" not in html:
+            return pages
+        page += 1

@@ -11,11 +11,14 @@ from django.urls import reverse
 from timeline.exports import SCHEMA_PATH, spreadsheet_safe
 from timeline.models import Actor, Citation, Event, Figure, Place, Source
 
+from .conftest import timeline_chunks
+
 pytestmark = pytest.mark.django_db
 
 EVENT_FIELDS = {"id", "date", "end_date", "time", "date_precision", "title", "summary", "category",
                 "actors", "places", "url", "citations", "figures"}  # fmt: skip
 SCHEMA = json.loads(SCHEMA_PATH.read_text())
+EVENT_ID = r'<article class="event [^"]*" id="([^"]+)"'
 
 
 def body(response):
@@ -42,13 +45,7 @@ def csv_rows(response):
 
 def slugs_on_page(client, query):
     """Every event the filtered timeline shows, following its "more" links chunk by chunk."""
-    slugs, page = [], 1
-    while True:
-        html = client.get(reverse("timeline:index") + f"?{query}&page={page}").content.decode()
-        slugs += re.findall(r'<article class="event [^"]*" id="([^"]+)"', html)
-        if f"page={page + 1}" not in html:
-            return slugs
-        page += 1
+    return [slug for html in timeline_chunks(client, query) for slug in re.findall(EVENT_ID, html)]
 
 
 def test_export_has_the_public_shape_and_validates_against_the_schema(client, curated):
