@@ -14,5 +14,8 @@ class TimelineConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from timeline import cards
+
         # After every migrate, once Django has created the models' permissions.
         post_migrate.connect(create_editors_group, sender=self)
+        cards.connect_signals()

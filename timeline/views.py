@@ -17,6 +17,7 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import push_url
 
 from timeline import exports
+from timeline.cards import event_cards
 from timeline.forms import TimelineFilterForm
 from timeline.models import TIMELINE_START, Actor, Citation, Event, Figure, Place, Source
 from timeline.passages import highlight, passages_of
@@ -111,20 +112,24 @@ def index(request):
     if not request.htmx and query != request.GET:
         return redirect(url)  # a plain form submission: go to the compact URL, the one worth sharing
     form = TimelineFilterForm(query)
-    context = {"form": form, "page_size": PAGE_SIZE, "index_url": request.path}
+    context = {"form": form, "page_size": PAGE_SIZE}
     if not form.is_valid():
         return _render_timeline(request, context, partial=partial, url=url, status=400)
 
     selection = form.filter(Event.objects.published())
     page = form.cleaned_data["page"] or 1
     offset = (page - 1) * PAGE_SIZE
-    chunk = list(selection.with_related(form.cleaned_data["reported_by"])[offset : offset + PAGE_SIZE + 1])
+    chunk = list(selection[offset : offset + PAGE_SIZE + 1])
     if page > 1 and not chunk:
         raise Http404("There are no more events in this selection.")
     previous_date = selection.values_list("date", flat=True)[offset - 1] if offset else None
+    chunk, more = chunk[:PAGE_SIZE], len(chunk) > PAGE_SIZE
+    cards = event_cards(chunk, form.cleaned_data["reported_by"], request.path)
+    for event in chunk:
+        event.card = cards[event.pk]
     context |= {
-        "sections": group_into_sections(chunk[:PAGE_SIZE], previous_date),
-        "next_query": query_with(query, page=str(page + 1)) if len(chunk) > PAGE_SIZE else None,
+        "sections": group_into_sections(chunk, previous_date),
+        "next_query": query_with(query, page=str(page + 1)) if more else None,
         "page": page,
     }
     if partial and page > 1:

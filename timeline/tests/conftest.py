@@ -1,6 +1,7 @@
 import datetime
 
 import pytest
+from django.core.cache import caches
 from django.core.management import call_command
 from django.core.management.color import no_style
 from django.db import connection
@@ -15,6 +16,12 @@ _curated_rows = []
 @pytest.fixture(autouse=True)
 def fast_password_hasher(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def fresh_card_cache():
+    """Tests roll their data back, which the per-process card cache cannot see."""
+    caches["cards"].clear()
 
 
 @pytest.fixture
