@@ -131,11 +131,6 @@ def timeline_json(events=None, *, reported_by=None, site_url=None, now=None):
     yield "\n]}\n"
 
 
-def timeline_document(events=None, **kwargs):
-    """The JSON export as a Python object (for tests and callers that want it whole)."""
-    return json.loads("".join(timeline_json(events, **kwargs)))
-
-
 # TimelineJS 3 ------------------------------------------------------------------------------------
 
 

@@ -25,12 +25,6 @@ def detail_url(name, slug):
     return reverse(f"timeline:{name}", args=[slug])
 
 
-def normalise_whitespace(text):
-    """Collapse every run of whitespace to one space, so that a quote copied
-    across a line break still matches its source."""
-    return " ".join(text.split())
-
-
 def find_passage(text, quote):
     """Return the (start, end) offsets of ``quote`` in ``text``, ignoring
     differences in whitespace only, or ``None`` when it does not occur."""
