@@ -302,12 +302,14 @@ def figure_rows(events=None, *, reported_by=None):
 # Citing: CSL-JSON for reference managers, schema.org JSON-LD for the event pages -----------------
 
 
-def _csl_names(authors):
-    """CSL name objects from "A B, C D and E F"."""
-    names = [n.strip() for n in authors.replace(" and ", ", ").split(",") if n.strip()]
-    return [
-        {"family": n.rsplit(" ", 1)[-1], "given": n.rsplit(" ", 1)[0]} if " " in n else {"literal": n} for n in names
-    ]
+def author_names(authors):
+    """["A B", "C D", "E F"] from "A B, C D and E F"."""
+    return [n.strip() for n in authors.replace(" and ", ", ").split(",") if n.strip()]
+
+
+def _csl_name(name):
+    given, _, family = name.rpartition(" ")
+    return {"family": family, "given": given} if given else {"literal": name}
 
 
 def csl_item(source, site_url=None):
@@ -323,7 +325,7 @@ def csl_item(source, site_url=None):
     if source.origin:
         item["publisher"] = source.origin
     if source.authors:
-        item["author"] = _csl_names(source.authors)
+        item["author"] = [_csl_name(name) for name in author_names(source.authors)]
     if source.published_on_basis:
         item["note"] = "Date inferred: " + source.published_on_basis
     return item
@@ -366,9 +368,6 @@ def event_jsonld(event, site_url=None):
         if source.origin:
             article["sourceOrganization"] = {"@type": "Organization", "name": source.origin}
         if source.authors:
-            article["author"] = [
-                {"@type": "Person", **({"name": n.get("literal") or f"{n['given']} {n['family']}"})}
-                for n in _csl_names(source.authors)
-            ]
+            article["author"] = [{"@type": "Person", "name": name} for name in author_names(source.authors)]
         data["subjectOf"].append(article)
     return data
