@@ -370,6 +370,12 @@ class Event(models.Model):
         return f"{joiner[0]}{start}{joiner[1]}{self.end_date.day} {self.end_date:%B %Y}"
 
 
+class PassageQuerySet(models.QuerySet):
+    def published(self):
+        """Passages of published events: what readers may see."""
+        return self.filter(event__status=Event.Status.PUBLISHED)
+
+
 class QuotedPassage(models.Model):
     """A verbatim passage of a source. Saving one whose quote the source does not
     contain fails validation, wherever the data comes from."""
@@ -377,6 +383,8 @@ class QuotedPassage(models.Model):
     source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="%(class)ss")
     quote = models.TextField(help_text="Copied character for character from the source (line breaks may differ).")
     note = models.CharField(max_length=500, blank=True, help_text="Optional: how to read this passage.")
+
+    objects = PassageQuerySet.as_manager()
 
     class Meta:
         abstract = True

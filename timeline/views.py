@@ -200,8 +200,8 @@ def source_list(request):
 @require_GET
 def source_detail(request, slug):
     source = get_object_or_404(Source, slug=slug)
-    citations = source.citations.filter(event__status=Event.Status.PUBLISHED).select_related("event")
-    figures = source.figures.filter(event__status=Event.Status.PUBLISHED).select_related("event")
+    citations = source.citations.published().select_related("event")
+    figures = source.figures.published().select_related("event")
     passages = passages_of(source, citations, figures)
     return render(
         request,
@@ -213,7 +213,7 @@ def source_detail(request, slug):
 @require_GET
 def figure_list(request):
     """Each quantity with every source's version of it, side by side."""
-    figures = Figure.objects.filter(event__status=Event.Status.PUBLISHED).select_related("source", "event")
+    figures = Figure.objects.published().select_related("source", "event")
     by_measure = {}
     for figure in figures.order_by("reported_on", "source__published_on", "source__slug", "pk"):
         by_measure.setdefault(figure.measure, []).append(figure)
