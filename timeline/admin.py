@@ -79,7 +79,10 @@ class SourceAdmin(SimpleHistoryAdmin):
     actions = ["recheck_quotes"]
     fieldsets = [
         (None, {"fields": ["title", "title_supplied", "slug", "kind", "outlet", "origin", "authors"]}),
-        ("Date and origin", {"fields": ["published_on", "published_on_basis", "url", "seed_file"]}),
+        (
+            "Date and origin",
+            {"fields": ["published_on", "published_on_basis_kind", "published_on_basis", "url", "seed_file"]},
+        ),
         ("Text", {"fields": ["text", "cited_passages"]}),
     ]
 
@@ -148,7 +151,7 @@ class FigureInline(admin.StackedInline):
     model = Figure
     extra = 0
     autocomplete_fields = ["source"]
-    fields = ["measure", ("value", "qualifier"), "claimant", "reported_on", "source", "quote", "note"]
+    fields = ["measure", ("value", "qualifier"), "scope", "claimant", "reported_on", "source", "quote", "note"]
 
 
 class EventAdminForm(forms.ModelForm):
@@ -226,7 +229,19 @@ class EventAdmin(SimpleHistoryAdmin):
     actions = ["publish", "unpublish"]
     fieldsets = [
         (None, {"fields": ["title", "slug", "status", "category", "summary", "expected_version"]}),
-        ("When", {"fields": [("date", "end_date"), "date_precision", ("time", "time_note"), "day_order"]}),
+        (
+            "When",
+            {
+                "fields": [
+                    ("date", "end_date"),
+                    "date_precision",
+                    "date_basis",
+                    "date_basis_note",
+                    ("time", "time_note"),
+                    "day_order",
+                ]
+            },
+        ),
         ("Who and where", {"fields": ["actors", "places"]}),
     ]
 

@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from timeline.exports import SCHEMA_PATH
-from timeline.models import Actor, Citation, Event, Figure, Place, Source
+from timeline.models import Actor, Citation, DateBasis, Event, Figure, Place, Source
 
 SCHEMA = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
 COLLECTIONS = {"sources": Source, "actors": Actor, "places": Place, "events": Event}
@@ -54,6 +54,7 @@ def build_source(row):
         k: row.get(k, "")
         for k in ("title", "outlet", "origin", "authors", "published_on_basis", "url", "seed_file", "kind", "text")
     }
+    fields["published_on_basis_kind"] = row.get("published_on_basis_kind", DateBasis.STATED)
     return Source(
         slug=row["id"],
         title_supplied=row.get("title_supplied", False),
@@ -87,6 +88,8 @@ def build_event(row):
         date=_date(row["date"]),
         end_date=_date(row["end_date"]),
         date_precision=row["date_precision"],
+        date_basis=row["date_basis"],
+        date_basis_note=row.get("date_basis_note", ""),
         time=datetime.time.fromisoformat(row["time"]) if row["time"] else None,
         time_note=row.get("time_note", ""),
         day_order=row.get("day_order", 0),
@@ -222,6 +225,7 @@ def import_document(doc, progress=None, progress_every=1000):
                 qualifier=f["qualifier"],
                 claimant=f["claimant"],
                 reported_on=_date(f["reported_on"]),
+                scope=f.get("scope", ""),
                 quote=f["quote"],
                 note=f.get("note", ""),
             )

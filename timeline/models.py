@@ -35,6 +35,16 @@ def find_passage(text, quote):
     return match.span() if match else None
 
 
+class DateBasis(models.TextChoices):
+    """How a date was established, for events and for the sources' own dates. Readers
+    see every basis but "stated", with its note."""
+
+    STATED = "stated", "Stated in the article"
+    RESOLVED = "resolved", "Resolved from the article's words and its date"
+    INFERRED = "inferred", "Inferred"
+    OUTSIDE = "outside", "Outside knowledge"
+
+
 class SlugQuerySet(models.QuerySet):
     def get_by_natural_key(self, slug):
         return self.get(slug=slug)
@@ -70,6 +80,13 @@ class Source(models.Model):
     )
     authors = models.CharField(max_length=300, blank=True)
     published_on = models.DateField(help_text="Day of publication.")
+    published_on_basis_kind = models.CharField(
+        "how the publication date is known",
+        max_length=10,
+        choices=DateBasis.choices,
+        default=DateBasis.STATED,
+        help_text="“Stated” when the article prints its date; otherwise say how it was determined below.",
+    )
     published_on_basis = models.TextField(
         blank=True,
         help_text="How the publication date was determined when the article does not state it; blank when it does.",
@@ -93,6 +110,11 @@ class Source(models.Model):
 
     def get_absolute_url(self):
         return detail_url("source_detail", self.slug)
+
+    def clean(self):
+        if self.published_on_basis_kind != DateBasis.STATED and not self.published_on_basis.strip():
+            message = "Say how the publication date was determined, since the article does not print it."
+            raise ValidationError({"published_on_basis": message})
 
     @property
     def label(self):
@@ -275,6 +297,20 @@ class Event(models.Model):
         null=True, blank=True, help_text="Last day of a span, or the latest possible day of an uncertain date."
     )
     date_precision = models.CharField(max_length=10, choices=Precision.choices, default=Precision.DAY)
+    date_basis = models.CharField(
+        "how the date is known",
+        max_length=10,
+        choices=DateBasis.choices,
+        help_text="Stated: the article gives the date (“on January 5”). Resolved: from the article's own words "
+        "against its own date (“on Wednesday” in a Thursday 6 January story is 5 January). Inferred: from "
+        "something else the articles say. Outside knowledge: from outside the articles, marked as such.",
+    )
+    date_basis_note = models.TextField(
+        "how the date was established",
+        blank=True,
+        help_text="The article's words and the reasoning (“‘Early on Wednesday’ in AFP's Thursday 6 January "
+        "story”), or the outside knowledge used. Required unless the date is stated.",
+    )
     time = models.TimeField(null=True, blank=True, help_text="Local (Almaty) time, when a source gives one.")
     time_note = models.CharField(
         max_length=100, blank=True, help_text="When in the day, as the sources put it: “overnight”, “early”."
@@ -321,6 +357,11 @@ class Event(models.Model):
             errors["end_date"] = "The end date cannot be before the start date."
         elif self.date_precision == self.Precision.BETWEEN and not self.end_date:
             errors["end_date"] = "An uncertain date needs the latest possible day as its end date."
+        if self.date_basis and self.date_basis != DateBasis.STATED and not self.date_basis_note.strip():
+            errors["date_basis_note"] = (
+                "Say how the date was established: the article's words it was resolved from, what it was "
+                "inferred from, or the outside knowledge used."
+            )
         sources = getattr(self, "pending_sources", None)
         if sources is None:
             sources = list(Source.objects.filter(citations__event=self).distinct()) if self.pk else []
@@ -468,6 +509,12 @@ class Figure(QuotedPassage):
     )
     claimant = models.CharField(max_length=200, help_text="Who gave the number: “the interior ministry”, “police”.")
     reported_on = models.DateField(help_text="The day the number was reported.")
+    scope = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="What exactly the number covers, where the article says: “in Almaty”, “nationwide”, “so far”. "
+        "Figures are compared only with figures of the same measure and scope.",
+    )
     history = HistoricalRecords()
 
     class Meta:

@@ -7,7 +7,7 @@ from django.core.management.color import no_style
 from django.db import connection
 
 from timeline.management.commands.load_curated import CURATED_FIXTURES
-from timeline.models import Actor, Citation, Event, Figure, Place, Source
+from timeline.models import Actor, Citation, DateBasis, Event, Figure, Place, Source
 
 CURATED_MODELS = [Source, Actor, Place, Event, Event.actors.through, Event.places.through, Citation, Figure]
 _curated_rows = []
@@ -41,7 +41,6 @@ def curated(db):
 
 @pytest.fixture
 def source(db):
-    from timeline.models import Source
 
     return Source.objects.create(
         slug="test-wire",
@@ -58,10 +57,11 @@ def source(db):
 @pytest.fixture
 def make_event(db, source):
     """Build a published event with one citation of ``source``."""
-    from timeline.models import Citation, Event
 
     def make(slug="storming", date="2022-01-05", quote="Protesters stormed the mayor's office", **fields):
         fields.setdefault("status", Event.Status.PUBLISHED)
+        fields.setdefault("date_basis", DateBasis.RESOLVED)
+        fields.setdefault("date_basis_note", "“On Wednesday” in the test wire of Thursday 6 January.")
         event = Event.objects.create(
             slug=slug,
             title=fields.pop("title", slug.title()),

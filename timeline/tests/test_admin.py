@@ -78,6 +78,8 @@ def event_form(event=None, citations=(), figures=(), **fields):
         "date": "2022-01-05",
         "end_date": "",
         "date_precision": "day",
+        "date_basis": "resolved",
+        "date_basis_note": "“On Wednesday” in the test wire of Thursday 6 January.",
         "time": "",
         "time_note": "",
         "day_order": "0",

@@ -9,7 +9,7 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from timeline.exports import SCHEMA_PATH, spreadsheet_safe
-from timeline.models import Actor, Citation, Event, Figure, Place, Source
+from timeline.models import Actor, Citation, DateBasis, Event, Figure, Place, Source
 
 from .conftest import timeline_chunks
 
@@ -68,6 +68,7 @@ def test_the_schema_is_served_and_its_choices_match_the_models(client):
     defs = SCHEMA["$defs"]
     assert defs["event"]["properties"]["category"]["enum"] == Event.Category.values
     assert defs["event"]["properties"]["date_precision"]["enum"] == Event.Precision.values
+    assert defs["date_basis"]["enum"] == DateBasis.values
     assert defs["figure"]["properties"]["measure"]["enum"] == Figure.Measure.values
     assert defs["source"]["properties"]["kind"]["enum"] == Source.Kind.values
     assert defs["actor"]["properties"]["kind"]["enum"] == Actor.Kind.values

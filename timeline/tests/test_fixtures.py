@@ -7,7 +7,7 @@ from django.conf import settings
 from django.core.management import call_command
 
 from timeline.management.commands.load_curated import CURATED_FIXTURES
-from timeline.models import TIMELINE_START, Actor, Citation, Event, Figure, Place, Source
+from timeline.models import TIMELINE_START, Actor, Citation, DateBasis, Event, Figure, Place, Source
 
 pytestmark = pytest.mark.django_db
 
@@ -36,6 +36,29 @@ def test_every_object_passes_model_validation(curated):
     for model in (Source, Actor, Place, Event, Citation, Figure):
         for obj in model.objects.all():
             obj.full_clean()
+
+
+def date_in_words(event):
+    """The ways an article can state the event's date outright."""
+    day = event.date
+    if event.date_precision == Event.Precision.YEAR:
+        return [str(day.year)]
+    if event.date_precision == Event.Precision.MONTH:
+        return [f"{day:%B} {day.year}", f"{day:%B}"]
+    return [f"{day:%B} {day.day}", f"{day.day} {day:%B}", day.isoformat()]
+
+
+def test_a_date_called_stated_is_stated_in_a_cited_passage(curated):
+    for event in Event.objects.filter(date_basis=DateBasis.STATED).prefetch_related("citations"):
+        quotes = " ".join(c.quote for c in event.citations.all())
+        assert any(words in quotes for words in date_in_words(event)), event.slug
+
+
+def test_every_date_not_stated_says_how_it_was_established(curated):
+    for event in Event.objects.exclude(date_basis=DateBasis.STATED):
+        assert len(event.date_basis_note) > 20, event.slug
+    for source in Source.objects.exclude(published_on_basis_kind=DateBasis.STATED):
+        assert len(source.published_on_basis) > 20, source.slug
 
 
 def test_every_source_is_cited(curated):
