@@ -14,8 +14,9 @@ class TimelineConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from timeline import cards
+        from timeline import checks  # noqa: F401 (registers them)
+        from timeline.models import connect_data_version
 
         # After every migrate, once Django has created the models' permissions.
         post_migrate.connect(create_editors_group, sender=self)
-        cards.connect_signals()
+        connect_data_version()

@@ -2,8 +2,9 @@
 
 from django.contrib.auth.models import Group, Permission
 
+from timeline.models import CURATED_MODELS
+
 EDITORS_GROUP = "Editors"
-CURATED_MODELS = ["source", "actor", "place", "event", "citation", "figure"]
 
 
 def ensure_editors_group():
@@ -11,7 +12,7 @@ def ensure_editors_group():
     group, _ = Group.objects.get_or_create(name=EDITORS_GROUP)
     permissions = Permission.objects.filter(
         content_type__app_label="timeline",
-        content_type__model__in=CURATED_MODELS,
+        content_type__model__in=[model._meta.model_name for model in CURATED_MODELS],
     )
     group.permissions.set(permissions)
     return group

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
 from django.utils.html import escape, format_html, format_html_join
 
@@ -15,6 +16,9 @@ SCHEMA_VERSION = 1
 SCHEMA_PATH = Path(__file__).resolve().parent / "schemas" / "timeline.schema.json"
 SITE_TITLE = "Kazakhstan, January 2022: a cited timeline"
 EVENT_CHUNK = 500  # events fetched (with their relations) per query while streaming
+WITHHELD_SUMMARY = (
+    "Summary withheld: it draws on reporting published after the chosen day. The citations are what was known."
+)
 
 
 def _iso(value):
@@ -26,7 +30,21 @@ def _coordinate(value):
 
 
 def _site_url(site_url):
-    return (site_url or settings.SITE_URL).rstrip("/")
+    """The base of the absolute links in a document: the request's address when serving,
+    DJANGO_SITE_URL from management commands."""
+    site_url = site_url or settings.SITE_URL
+    if not site_url:
+        raise ImproperlyConfigured("Set DJANGO_SITE_URL (or pass --site-url): exports need the site's address.")
+    return site_url.rstrip("/")
+
+
+def summary_as_known(event):
+    """The event's summary, unless it was written from reporting later than the "as known
+    on" day (``later_reporting``, from ``with_related(known_on)``): then it is withheld,
+    and the passages known by that day stand in for it."""
+    if getattr(event, "later_reporting", False):
+        return ""
+    return event.summary
 
 
 def _dump(value):
@@ -85,7 +103,8 @@ def event_dict(event, site_url):
         "date_basis": event.date_basis,
         "date_basis_note": event.date_basis_note,
         "title": event.title,
-        "summary": event.summary,
+        "summary": summary_as_known(event) or WITHHELD_SUMMARY,
+        "summary_withheld": not summary_as_known(event),
         "category": event.category,
         "actors": [actor.slug for actor in event.actors.all()],
         "places": [place.slug for place in event.places.all()],
@@ -108,13 +127,13 @@ def event_dict(event, site_url):
     }
 
 
-def iter_events(events, reported_by=None):
+def iter_events(events, known_on=None):
     """The events with everything they are shown with, fetched in bounded chunks so
     that memory stays flat however many there are."""
-    return events.with_related(reported_by).iterator(chunk_size=EVENT_CHUNK)
+    return events.with_related(known_on).iterator(chunk_size=EVENT_CHUNK)
 
 
-def timeline_json(events=None, *, reported_by=None, site_url=None, now=None):
+def timeline_json(events=None, *, known_on=None, site_url=None, now=None):
     """The public JSON export, as a stream of text chunks: every source, actor and
     place, and the given published events (all of them by default)."""
     if events is None:
@@ -123,14 +142,15 @@ def timeline_json(events=None, *, reported_by=None, site_url=None, now=None):
     now = now or timezone.now()
     generated_at = now.astimezone(datetime.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
     yield f'{{"schema_version": {SCHEMA_VERSION}, "generated_at": {_dump(generated_at)},\n'
+    sources = Source.objects.filter(published_on__lte=known_on) if known_on else Source.objects.all()
     for key, rows in (
-        ("sources", (source_dict(s) for s in Source.objects.order_by("slug"))),
+        ("sources", (source_dict(s) for s in sources.order_by("slug"))),
         ("actors", (actor_dict(a) for a in Actor.objects.order_by("slug"))),
         ("places", (place_dict(p) for p in Place.objects.order_by("slug"))),
     ):
         yield f'"{key}": [\n' + ",\n".join(_dump(row) for row in rows) + "\n],\n"
     yield '"events": [\n'
-    for number, event in enumerate(iter_events(events, reported_by)):
+    for number, event in enumerate(iter_events(events, known_on)):
         yield ("" if number == 0 else ",\n") + _dump(event_dict(event, site_url))
     yield "\n]}\n"
 
@@ -163,7 +183,7 @@ def timelinejs_slide(event, site_url):
             "headline": escape(event.title),  # TimelineJS treats it as HTML
             "text": format_html(
                 '<p>{}</p><ol class="sources">{}</ol><p><a href="{}">Event page</a></p>',
-                event.summary,
+                summary_as_known(event) or WITHHELD_SUMMARY,
                 citations,
                 site_url + event.get_absolute_url(),
             ),
@@ -177,7 +197,7 @@ def timelinejs_slide(event, site_url):
     return slide
 
 
-def timelinejs_document(events=None, *, reported_by=None, site_url=None):
+def timelinejs_document(events=None, *, known_on=None, site_url=None):
     """A TimelineJS 3 timeline: a title slide, then one slide per event."""
     if events is None:
         events = Event.objects.published()
@@ -193,7 +213,7 @@ def timelinejs_document(events=None, *, reported_by=None, site_url=None):
                 ),
             }
         },
-        "events": [timelinejs_slide(event, site_url) for event in iter_events(events, reported_by)],
+        "events": [timelinejs_slide(event, site_url) for event in iter_events(events, known_on)],
     }
 
 
@@ -250,12 +270,12 @@ def _located_place(event):
     return min(located, key=lambda p: PLACE_SPECIFICITY.index(p.kind), default=None)
 
 
-def event_rows(events=None, *, reported_by=None, site_url=None):
+def event_rows(events=None, *, known_on=None, site_url=None):
     if events is None:
         events = Event.objects.published()
     site_url = _site_url(site_url)
     yield EVENT_COLUMNS
-    for event in iter_events(events, reported_by):
+    for event in iter_events(events, known_on):
         citations = list(event.citations.all())
         place = _located_place(event)
         row = [
@@ -275,17 +295,17 @@ def event_rows(events=None, *, reported_by=None, site_url=None):
             ";".join(dict.fromkeys(c.source.slug for c in citations)),
             len(citations),
             event.independent_origin_count,
-            event.summary,
+            summary_as_known(event) or WITHHELD_SUMMARY,
             site_url + event.get_absolute_url(),
         ]
         yield [spreadsheet_safe(cell) for cell in row]
 
 
-def figure_rows(events=None, *, reported_by=None):
+def figure_rows(events=None, *, known_on=None):
     if events is None:
         events = Event.objects.published()
     yield FIGURE_COLUMNS
-    for event in iter_events(events, reported_by):
+    for event in iter_events(events, known_on):
         for figure in event.figures.all():
             row = [
                 event.slug,

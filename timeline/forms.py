@@ -11,6 +11,9 @@ from django.http import QueryDict
 from timeline.models import Actor, Event, Place, Source
 
 DEFAULT_YEAR = 2022
+DATE_FIELDS = ("start", "end", "known_on")
+#: Old names of query parameters, still understood: shared links must keep working.
+RENAMED_PARAMETERS = {"reported_by": "known_on"}
 SLUG = re.compile(r"[-a-zA-Z0-9_]{1,100}")
 
 
@@ -81,9 +84,9 @@ class TimelineFilterForm(forms.Form):
     )
     start = LooseDateField(label="From", help_text="e.g. 5 Jan")
     end = LooseDateField(label="To", help_text="e.g. 2022-01-08")
-    reported_by = LooseDateField(
-        label="As reported by",
-        help_text="Only what sources published on or before this day said.",
+    known_on = LooseDateField(
+        label="As known on",
+        help_text="Only what articles published by this day had reported.",
     )
     category = forms.MultipleChoiceField(
         label="Categories", choices=Event.Category.choices, required=False, widget=forms.CheckboxSelectMultiple
@@ -101,7 +104,7 @@ class TimelineFilterForm(forms.Form):
         "q": "Search",
         "start": "From",
         "end": "To",
-        "reported_by": "As reported by",
+        "known_on": "As known on",
         "category": "Category",
         "actor": "Actor",
         "place": "Place",
@@ -111,19 +114,43 @@ class TimelineFilterForm(forms.Form):
 
     @property
     def date_fields(self):
-        return [self[name] for name in ("start", "end", "reported_by")]
+        return [self[name] for name in DATE_FIELDS]
 
     @property
     def choice_fields(self):
-        """The checkbox groups, as plain data: [(bound field, [(value, label, checked)])]. The
-        template writes the inputs itself; Django's widget templates took a third of the page's time."""
+        """The checkbox groups, as plain data: [(bound field, [(value, label, checked)], number
+        checked)]. The template writes the inputs itself; Django's widget templates took a third
+        of the page's time. Values that match no choice (an unknown slug) are not counted."""
         groups = []
         for name in ("category", "actor", "place", "source", "kind"):
             bound = self[name]
             chosen = {str(v) for v in (bound.value() or [])}
             choices = [(str(value), label, str(value) in chosen) for value, label in bound.field.choices]
-            groups.append((bound, choices))
+            groups.append((bound, choices, sum(checked for *_, checked in choices)))
         return groups
+
+    def understood_dates(self):
+        """{field name: the date as the form read it}, for the dates typed in."""
+        if not self.is_valid():
+            return {}
+        return {name: self.cleaned_data[name] for name in DATE_FIELDS if self.cleaned_data.get(name)}
+
+    def date_warnings(self, first_day, last_day):
+        """{field name: message} for dates outside the days the collection covers: they are
+        valid, but a reader who typed "1/6/2022" meaning 6 January should see at once that
+        it was read as 1 June."""
+        warnings = {}
+        for name, day in self.understood_dates().items():
+            if day > last_day:
+                warnings[name] = (
+                    f"Read as {day:%-d %B %Y}, after the latest article in the collection "
+                    f"({last_day:%-d %B %Y}): nothing is reported that late."
+                )
+            elif day < first_day:
+                warnings[name] = (
+                    f"Read as {day:%-d %B %Y}, before the earliest event in the collection ({first_day:%-d %B %Y})."
+                )
+        return warnings
 
     def clean(self):
         data = super().clean()
@@ -148,8 +175,8 @@ class TimelineFilterForm(forms.Form):
             events = events.cited_by(data["source"])
         if data.get("kind"):
             events = events.cited_by(Source.objects.filter(kind__in=data["kind"]))
-        if data.get("reported_by"):
-            events = events.cited_by(Source.objects.filter(published_on__lte=data["reported_by"]))
+        if data.get("known_on"):
+            events = events.cited_by(Source.objects.filter(published_on__lte=data["known_on"]))
         if data.get("q"):
             events = events.search(data["q"])
         return events
@@ -158,12 +185,15 @@ class TimelineFilterForm(forms.Form):
         """[(label, query string without that filter)] for each filter in use, so a
         reader can remove one at a time."""
         query = self.data if isinstance(self.data, QueryDict) else QueryDict(mutable=True)
+        understood = self.understood_dates()
         chips = []
         for name, chip_label in self.FILTERS.items():
             values = [v for v in query.getlist(name) if v.strip()]
             if not values:
                 continue
             names = self._choice_labels(name)
+            if name in understood:  # the date as the form read it: "1/6/2022" is 1 June 2022
+                names = dict.fromkeys(values, f"{understood[name]:%-d %B %Y}")
             for value in values:
                 remaining = query.copy()
                 remaining.setlist(name, [v for v in values if v != value])

@@ -4,10 +4,15 @@ the citations and figures that tie every statement to a source's exact words."""
 import datetime
 import functools
 import re
+from dataclasses import dataclass
 
+from django.contrib.humanize.templatetags.humanize import apnumber
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.core.validators import MaxValueValidator
 from django.db import models
+from django.db.models.functions import Now
+from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
@@ -44,14 +49,51 @@ class DateBasis(models.TextChoices):
     INFERRED = "inferred", "Inferred"
     OUTSIDE = "outside", "Outside knowledge"
 
+    @property
+    def phrase(self):
+        """How readers are told, after the word "date": "date inferred"."""
+        return {
+            "stated": "stated",
+            "resolved": "resolved from the article's words",
+            "inferred": "inferred",
+            "outside": "from outside knowledge",
+        }[self.value]
+
 
 class SlugQuerySet(models.QuerySet):
     def get_by_natural_key(self, slug):
         return self.get(slug=slug)
 
 
-class SlugManager(models.Manager.from_queryset(SlugQuerySet)):
-    """Fixtures refer to sources, actors, places and events by slug."""
+class SourceQuerySet(SlugQuerySet):
+    def coverage(self):
+        """What the collection covers: how many articles, published from which day to which."""
+        days = self.aggregate(
+            articles=models.Count("pk"), first=models.Min("published_on"), last=models.Max("published_on")
+        )
+        return Coverage(**days)
+
+
+@dataclass(frozen=True)
+class Coverage:
+    articles: int
+    first: datetime.date | None
+    last: datetime.date | None
+
+    def __str__(self):
+        """ "five articles published from 6 to 8 January 2022" """
+        if not self.articles:
+            return "no articles yet"
+        count = apnumber(self.articles)
+        noun = f"{count} article{pluralize(self.articles)}"
+        if self.first == self.last:
+            return f"{noun} published on {self.first:%-d %B %Y}"
+        start = (
+            f"{self.first.day}"
+            if (self.first.month, self.first.year) == (self.last.month, self.last.year)
+            else (f"{self.first:%-d %B %Y}" if self.first.year != self.last.year else f"{self.first:%-d %B}")
+        )
+        return f"{noun} published from {start} to {self.last:%-d %B %Y}"
 
 
 class Source(models.Model):
@@ -96,7 +138,7 @@ class Source(models.Model):
     seed_file = models.CharField(max_length=100, unique=True, help_text="File name under seeds/.")
     text = models.TextField(help_text="The article's full text, exactly as received.")
 
-    objects = SlugManager()
+    objects = SourceQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
@@ -110,6 +152,12 @@ class Source(models.Model):
 
     def get_absolute_url(self):
         return detail_url("source_detail", self.slug)
+
+    @property
+    def published_on_basis_label(self):
+        """ "date inferred", "date from outside knowledge", or nothing when the article prints it."""
+        kind = DateBasis(self.published_on_basis_kind)
+        return "" if kind == DateBasis.STATED else f"date {kind.phrase}"
 
     def clean(self):
         if self.published_on_basis_kind != DateBasis.STATED and not self.published_on_basis.strip():
@@ -249,16 +297,44 @@ class EventQuerySet(SlugQuerySet):
             )
         return events
 
-    def with_related(self, reported_by=None):
-        """Prefetch what an event is shown with. With ``reported_by`` (a date), only the
-        citations and figures of sources published by then."""
+    def before(self, event):
+        """Events ahead of ``event`` in the timeline's order (Meta.ordering, untimed first)."""
+        same_day = models.Q(date=event.date)
+        same_order = same_day & models.Q(day_order=event.day_order)
+        if event.time is None:
+            earlier_time, same_time = models.Q(pk__in=[]), models.Q(time__isnull=True)
+        else:
+            earlier_time = models.Q(time__isnull=True) | models.Q(time__lt=event.time)
+            same_time = models.Q(time=event.time)
+        return self.filter(
+            models.Q(date__lt=event.date)
+            | (same_day & models.Q(day_order__lt=event.day_order))
+            | (same_order & earlier_time)
+            | (same_order & same_time & models.Q(slug__lt=event.slug))
+        )
+
+    def carried_over(self):
+        """Events whose date is uncertain or that span several days."""
+        return self.filter(end_date__gt=models.F("date"))
+
+    def with_related(self, known_on=None):
+        """Prefetch what an event is shown with. With ``known_on`` (a date), only the
+        citations and figures of sources published by then, and ``later_reporting`` says
+        whether the event is also cited by sources published later (its summary, written
+        from all of them, then says more than was known)."""
         # Not the sources' full texts: a page of events would drag each one in hundreds of times.
         citations = Citation.objects.select_related("source").defer("source__text")
         figures = Figure.objects.select_related("source").defer("source__text")
-        if reported_by:
-            citations = citations.filter(source__published_on__lte=reported_by)
-            figures = figures.filter(source__published_on__lte=reported_by)
-        return self.prefetch_related(
+        events = self
+        if known_on:
+            citations = citations.filter(source__published_on__lte=known_on)
+            figures = figures.filter(source__published_on__lte=known_on)
+            later = models.Q(source__published_on__gt=known_on, event=models.OuterRef("pk"))
+            events = events.annotate(
+                later_reporting=models.Exists(Citation.objects.filter(later))
+                | models.Exists(Figure.objects.filter(later))
+            )
+        return events.prefetch_related(
             "actors",
             "places",
             models.Prefetch("citations", queryset=citations),
@@ -329,7 +405,8 @@ class Event(models.Model):
     history = HistoricalRecords(m2m_fields=[actors, places])
 
     class Meta:
-        ordering = ["date", "day_order", "time", "slug"]
+        # Untimed events first within their day_order, on every database (PostgreSQL puts NULLs last).
+        ordering = ["date", "day_order", models.F("time").asc(nulls_first=True), "slug"]
         indexes = [
             # The timeline's order among published events: chunks, counts and the day strip read it.
             models.Index(fields=["status", "date", "day_order", "time", "slug"], name="event_timeline_order"),
@@ -387,10 +464,37 @@ class Event(models.Model):
         return errors
 
     @property
+    def corroboration(self):
+        """How much stands behind the event, from the (prefetched) citations."""
+        return Corroboration.of(self.citations.all())
+
+    @property
     def independent_origin_count(self):
-        """How many independent origins cite the event: two re-publications of one
-        wire story count once. Uses the prefetched citations."""
-        return len({citation.source.independent_origin for citation in self.citations.all()})
+        return self.corroboration.origins
+
+    @property
+    def spans_days(self):
+        """True for an uncertain date or a span: the event may fall on, or last over, several days."""
+        return bool(self.end_date and self.end_date > self.date)
+
+    @property
+    def carried_over_label(self):
+        """How the event is labelled under a later day than its first: "Ongoing since 5
+        January (until 19 January)", "Between 5 and 6 January: possibly on this day"."""
+        if self.date_precision == self.Precision.BETWEEN:
+            return f"{self.date_display}: possibly on this day"
+        return f"Ongoing since {self.date.day} {self.date:%B} (until {self.end_date.day} {self.end_date:%B})"
+
+    @property
+    def date_basis_label(self):
+        """What readers see of the date's basis: nothing when the article states the date."""
+        if self.date_basis == DateBasis.STATED:
+            return ""
+        return (
+            f"Date {DateBasis(self.date_basis).phrase}"
+            if self.date_basis in DateBasis.values
+            else "Date basis not recorded"
+        )
 
     @property
     def is_context(self):
@@ -409,6 +513,35 @@ class Event(models.Model):
         joiner = ("Between ", " and ") if self.date_precision == self.Precision.BETWEEN else ("", " to ")
         start = f"{self.date.day}" if self.date.month == self.end_date.month else f"{self.date.day} {self.date:%B}"
         return f"{joiner[0]}{start}{joiner[1]}{self.end_date.day} {self.end_date:%B %Y}"
+
+
+@dataclass(frozen=True)
+class Corroboration:
+    """How many passages, articles and independent origins stand behind a statement.
+    Two re-publications of one wire story are two articles but one origin."""
+
+    passages: int
+    articles: int
+    origins: int
+    origin_names: tuple
+
+    @classmethod
+    def of(cls, citations):
+        citations = list(citations)
+        sources = {c.source_id: c.source for c in citations}
+        origins = dict.fromkeys(s.independent_origin for s in sources.values())
+        return cls(len(citations), len(sources), len(origins), tuple(origins))
+
+    def __str__(self):
+        """In words: "1 passage from 1 article", "4 passages from 2 articles of one origin
+        (AFP)", "7 passages from 4 articles, 3 independent origins"."""
+        passages = f"{self.passages} passage{pluralize(self.passages)}"
+        articles = f"{self.articles} article{pluralize(self.articles)}"
+        if self.articles <= 1:
+            return f"{passages} from {articles}"
+        if self.origins == 1:
+            return f"{passages} from {articles} of one origin ({self.origin_names[0]})"
+        return f"{passages} from {articles}, {self.origins} independent origins"
 
 
 class PassageQuerySet(models.QuerySet):
@@ -547,3 +680,50 @@ class Figure(QuotedPassage):
     @property
     def anchor(self):
         return f"f{self.pk}"
+
+
+class DataVersion(models.Model):
+    """One row holding a number that every change to the curated data moves on, in the
+    same transaction as the change. Everything derived from the data (rendered cards,
+    ETags, Last-Modified) is keyed by it, so nothing derived can outlive a change: unlike
+    a cache entry, the number cannot expire, be culled or go back."""
+
+    number = models.PositiveBigIntegerField(default=1)
+    changed_at = models.DateTimeField(default=datetime.datetime(2022, 1, 1, tzinfo=datetime.UTC))
+
+    class Meta:
+        verbose_name = "data version"
+
+    def __str__(self):
+        return f"data version {self.number} ({self.changed_at:%Y-%m-%d %H:%M:%S})"
+
+    @classmethod
+    def current(cls):
+        """The current version (one query); the row is created if it is missing."""
+        version, _ = cls.objects.get_or_create(pk=1)
+        return version
+
+    @classmethod
+    def bump(cls):
+        """Move the version on. Call it inside the transaction of any change that the
+        signals below do not see (bulk_create, update())."""
+        if not cls.objects.filter(pk=1).update(number=models.F("number") + 1, changed_at=Now()):
+            cls.objects.create(pk=1, number=2, changed_at=Now())
+
+
+#: The models editors curate: every change to one of them is a change of the data.
+CURATED_MODELS = [Source, Actor, Place, Event, Citation, Figure]
+
+
+def _data_changed(sender, **kwargs):
+    if kwargs.get("action", "post_")[:5] == "post_":  # m2m_changed also fires before the change
+        DataVersion.bump()
+
+
+def connect_data_version():
+    """Move the data version on with every save or delete of curated data (apps.ready)."""
+    for model in CURATED_MODELS:
+        post_save.connect(_data_changed, sender=model, dispatch_uid=f"data-version-save-{model.__name__}")
+        post_delete.connect(_data_changed, sender=model, dispatch_uid=f"data-version-delete-{model.__name__}")
+    for through in (Event.actors.through, Event.places.through):
+        m2m_changed.connect(_data_changed, sender=through, dispatch_uid=f"data-version-m2m-{through.__name__}")

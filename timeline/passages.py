@@ -32,8 +32,9 @@ def passages_of(source, citations, figures):
 def highlight(text, passages):
     """HTML for ``text`` with each passage in a <mark>. Passages may overlap: the
     text is cut at every passage boundary, each piece is marked when any passage
-    covers it, every passage's first piece carries its anchor id, and a link back
-    to the citing event follows its last piece."""
+    covers it, every passage's first piece carries its anchor id, every piece lists
+    the passages covering it (``data-passages``, so that the page can outline all of a
+    passage), and a link back to the citing event follows its last piece."""
     cuts = sorted({0, len(text), *(p.start for p in passages), *(p.end for p in passages)})
     html = []
     for start, end in itertools.pairwise(cuts):
@@ -43,7 +44,10 @@ def highlight(text, passages):
             anchors = [p.anchor for p in passages if p.start == start]
             extra_ids = "".join(format_html('<span id="{}"></span>', a) for a in anchors[1:])
             id_attr = format_html(' id="{}"', anchors[0]) if anchors else ""
-            html.append(format_html("<mark{}>{}{}</mark>", id_attr, mark_safe(extra_ids), piece))
+            covered_by = " ".join(p.anchor for p in covering)
+            html.append(
+                format_html('<mark{} data-passages="{}">{}{}</mark>', id_attr, covered_by, mark_safe(extra_ids), piece)
+            )
         else:
             html.append(piece)
         for passage in (p for p in passages if p.end == end):

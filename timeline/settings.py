@@ -7,7 +7,7 @@ DATABASE_URL          e.g. postgres://user@host:5432/db; defaults to SQLite in d
 DJANGO_HTTPS          "1" (the default when debug is off): secure cookies, HTTPS redirect, HSTS
 DJANGO_HSTS_SECONDS   HSTS max-age when DJANGO_HTTPS is on (default one year; 0 turns HSTS off)
 DJANGO_BEHIND_PROXY   "1" when a proxy terminates TLS and sets X-Forwarded-Proto
-DJANGO_SITE_URL       base of the permalinks in exports
+DJANGO_SITE_URL       the site's address, for absolute links written by management commands
 """
 
 import os
@@ -76,6 +76,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "timeline.context_processors.coverage",
             ],
         },
     },
@@ -169,5 +170,6 @@ SECURE_CSP = {
     "form-action": [CSP.SELF],
 }
 
-# Where the site is served: exports give every event an absolute permalink under it.
-SITE_URL = os.environ.get("DJANGO_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Where the site is served, for the absolute links in what management commands write (pages and
+# exports served over HTTP use the request's address). `check --deploy` warns when it is unset.
+SITE_URL = os.environ.get("DJANGO_SITE_URL", "http://127.0.0.1:8000" if DEBUG else "").rstrip("/")

@@ -1,47 +1,31 @@
 import csv
-import datetime
 import functools
 import hashlib
 import itertools
 
-from django.conf import settings
 from django.db import DatabaseError, connection
-from django.db.models import Count, Max, Q, Sum
+from django.db.models import Count, Min, Q
 from django.http import FileResponse, Http404, JsonResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
+from django.urls import reverse
 from django.utils.cache import patch_cache_control
+from django.utils.text import slugify
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import condition, require_GET
 from django.views.decorators.vary import vary_on_headers
-from django_htmx.http import push_url
+from django_htmx.http import push_url, replace_url
 
 from timeline import exports
 from timeline.cards import event_cards
-from timeline.forms import TimelineFilterForm
-from timeline.models import TIMELINE_START, Actor, Citation, Event, Figure, Place, Source
+from timeline.days import day_strip, sections_of
+from timeline.forms import RENAMED_PARAMETERS, TimelineFilterForm
+from timeline.models import TIMELINE_START, Actor, DataVersion, Event, Figure, Place, Source
 from timeline.passages import highlight, passages_of
 
 EXPORT_NAME = "kazakhstan-2022"  # downloads are named kazakhstan-2022-events.csv and so on
-PAGE_SIZE = 50  # events per response: the page stays fast however large the timeline grows
-STRIP_BAR_HEIGHT = 40  # px, the tallest bar in the strip of days
-
-
-def group_into_sections(events, previous_date=None):
-    """Split a chunk of events into the context section and one section per day.
-    A section that carries on from the previous chunk is marked ``continued``."""
-    sections = []
-    for is_context, group in itertools.groupby(events, key=lambda e: e.is_context):
-        if is_context:
-            sections.append({"date": None, "events": list(group)})
-            continue
-        for day, day_events in itertools.groupby(group, key=lambda e: e.date):
-            sections.append({"date": day, "events": list(day_events)})
-    if sections and previous_date:
-        first = sections[0]
-        previous_is_context = previous_date < TIMELINE_START
-        first["continued"] = first["date"] == previous_date or (first["date"] is None and previous_is_context)
-    return sections
+PAGE_SIZE = 50  # events per chunk: the page stays fast however large the timeline grows
+PAGES_AT_ONCE = 10  # a full page shows up to this many chunks, so "more", reload and Back keep the reader's place
 
 
 def query_with(query, **changes):
@@ -57,56 +41,28 @@ def query_with(query, **changes):
     return query.urlencode()
 
 
-def without_blanks(query):
-    """``query`` without the empty fields a submitted form leaves (``?q=&start=``), for shareable URLs."""
+def canonical_query(query):
+    """``query`` as it is worth sharing: without the empty fields a submitted form leaves
+    (``?q=&start=``), and with renamed parameters under their current names."""
     compact = QueryDict(mutable=True)
     for key, values in query.lists():
         if kept := [v for v in values if v.strip()]:
-            compact.setlist(key, kept)
+            compact.setlist(RENAMED_PARAMETERS.get(key, key), kept)
     return compact
 
 
-def day_strip(form, query):
-    """Every day from the first to the last of the current selection (its date range
-    aside), each with its number of events: days without any are kept, so the strip
-    reads as a calendar."""
-    counts = dict(
-        form.filter(Event.objects.published(), dates=False)
-        .day_by_day()
-        .values("date")
-        .annotate(n=Count("pk"))
-        .order_by("date")
-        .values_list("date", "n")
-    )
-    if not counts:
-        return []
-    tallest = max(counts.values())
-    start, end = form.cleaned_data.get("start"), form.cleaned_data.get("end")
-    first, last = min(counts), max(counts)
-    days = []
-    for offset in range((last - first).days + 1):
-        day = first + datetime.timedelta(days=offset)
-        count = counts.get(day, 0)
-        height = round(STRIP_BAR_HEIGHT * count / tallest) if count else 0
-        days.append(
-            {
-                "date": day,
-                "count": count,
-                "height": height,
-                "bar_y": STRIP_BAR_HEIGHT - height,
-                "query": query_with(query, start=day.isoformat(), end=day.isoformat()),
-                "current": start == end == day,
-            }
-        )
-    return days
+def base_url(request):
+    """The address the site is served at, as the request reached it: permalinks and
+    exports use it, so that they point where the reader found them."""
+    return request.build_absolute_uri("/").rstrip("/")
 
 
 @require_GET
-@vary_on_headers("HX-Request", "HX-History-Restore-Request", "HX-Boosted")
+@vary_on_headers("HX-Request", "HX-History-Restore-Request", "HX-Boosted", "HX-Source")
 def index(request):
     """The timeline: the whole page, or with htmx only the results (a filter changed)
     or only the next chunk ("more"). A history restore or a boosted link gets the page."""
-    query = without_blanks(request.GET)
+    query = canonical_query(request.GET)
     partial = bool(request.htmx) and not request.htmx.history_restore_request and not request.htmx.boosted
     url = f"{request.path}?{query.urlencode()}" if query else request.path
     if not request.htmx and query != request.GET:
@@ -116,40 +72,92 @@ def index(request):
     if not form.is_valid():
         return _render_timeline(request, context, partial=partial, url=url, status=400)
 
+    data = form.cleaned_data
+    start, end = data["start"], data["end"]
     selection = form.filter(Event.objects.published())
-    page = form.cleaned_data["page"] or 1
-    offset = (page - 1) * PAGE_SIZE
-    chunk = list(selection[offset : offset + PAGE_SIZE + 1])
-    if page > 1 and not chunk:
+    page = data["page"] or 1
+    next_chunk_only = partial and page > 1
+    first_page = page if next_chunk_only else max(1, page - PAGES_AT_ONCE + 1)
+    offset, stop = (first_page - 1) * PAGE_SIZE, page * PAGE_SIZE
+    events = list(selection[offset : stop + 1])
+    if page > 1 and len(events) <= (page - first_page) * PAGE_SIZE:
         raise Http404("There are no more events in this selection.")
-    previous_date = selection.values_list("date", flat=True)[offset - 1] if offset else None
-    chunk, more = chunk[:PAGE_SIZE], len(chunk) > PAGE_SIZE
-    cards = event_cards(chunk, form.cleaned_data["reported_by"], request.path)
-    for event in chunk:
+    more = len(events) > stop - offset
+    events = events[: stop - offset]
+    previous_day = selection.values_list("date", flat=True)[offset - 1] if offset else None
+    if previous_day and start and previous_day < start:
+        previous_day = start  # the previous chunk showed it under the range's first day
+    coverage = Source.objects.coverage()
+    sections = sections_of(
+        events,
+        latest_article=coverage.last or TIMELINE_START,
+        start=start,
+        end=end,
+        previous_day=previous_day,
+        last_chunk=not more,
+    )
+    cards = event_cards(
+        events,
+        _data_version(request).number,
+        known_on=data["known_on"],
+        index_url=request.path,
+        carried_over={event.pk for event in events if getattr(event, "carried_over", False)},
+    )
+    for event in events:
         event.card = cards[event.pk]
     context |= {
-        "sections": group_into_sections(chunk, previous_date),
+        "sections": sections,
+        "only_dates_chosen": not any(data.get(name) for name in form.FILTERS if name not in ("start", "end")),
         "next_query": query_with(query, page=str(page + 1)) if more else None,
+        "next_count": selection[stop : stop + PAGE_SIZE].count() if more else 0,
         "page": page,
     }
-    if partial and page > 1:
-        return render(request, "timeline/index.html#chunk", context)
+    if next_chunk_only:
+        response = render(request, "timeline/index.html#chunk", context)
+        return replace_url(response, f"{request.path}?{query.urlencode()}")  # a reload or Back keeps these events
     context |= {
         "count": selection.count(),
+        "carried_over_count": selection.carried_over().count() if start or end else 0,
         "chips": form.active_filters(),
-        "days": day_strip(form, query),
-        "first_query": query_with(query) if page > 1 else None,
+        "date_warnings": _date_warnings(form, coverage),
+        "days": day_strip(
+            form.filter(Event.objects.published(), dates=False),
+            start=start,
+            end=end,
+            query_for_day=lambda day: query_with(query, start=day.isoformat(), end=day.isoformat()),
+        ),
+        "first_query": query_with(query) if first_page > 1 else None,
         "first_number": offset + 1,
         "export_query": query_with(query),
     }
     return _render_timeline(request, context, partial=partial, url=url)
 
 
+def _date_warnings(form, coverage):
+    """Messages beside dates that were read as days the collection does not cover."""
+    if not form.understood_dates() or not coverage.last:
+        return {}
+    first = Event.objects.published().aggregate(first=Min("date"))["first"] or TIMELINE_START
+    return form.date_warnings(first, coverage.last)
+
+
 def _render_timeline(request, context, *, partial, url, status=200):
     if not partial:
         return render(request, "timeline/index.html", context, status=status)
     response = render(request, "timeline/index.html#fragment", context, status=status)
-    return push_url(response, url)  # the compact URL, without the form's empty fields
+    # The compact URL, without the form's empty fields. Typing in the search box replaces
+    # the current history entry; any other change (a box ticked, the form submitted) adds one.
+    typing = request.htmx.source == "input#id_q"
+    return (replace_url if typing else push_url)(response, url)
+
+
+def timeline_url_of(event):
+    """Where ``event`` is on the unfiltered timeline: the page that shows its chunk, at its card."""
+    if event.is_context:
+        return f"{reverse('timeline:index')}#{event.slug}"
+    page = Event.objects.published().before(event).count() // PAGE_SIZE + 1
+    query = f"?page={page}" if page > 1 else ""
+    return f"{reverse('timeline:index')}{query}#{event.slug}"
 
 
 @require_GET
@@ -178,8 +186,9 @@ def event_detail(request, slug):
     event = get_object_or_404(events.with_related(), slug=slug)
     context = {
         "event": event,
-        "jsonld": exports.event_jsonld(event),
-        "permalink": settings.SITE_URL + event.get_absolute_url(),
+        "jsonld": exports.event_jsonld(event, base_url(request)),
+        "permalink": base_url(request) + event.get_absolute_url(),
+        "timeline_url": timeline_url_of(event),
     }
     response = render(request, "timeline/event_detail.html", context)
     if event.status != Event.Status.PUBLISHED:
@@ -193,7 +202,7 @@ def source_list(request):
     sources = Source.objects.annotate(
         citation_count=Count("citations", filter=published_citations),
         event_count=Count("citations__event", filter=published_citations, distinct=True),
-    )
+    ).order_by("published_on", "slug")  # Meta.ordering does not apply to aggregated queries
     return render(request, "timeline/source_list.html", {"sources": sources})
 
 
@@ -212,21 +221,23 @@ def source_detail(request, slug):
 
 @require_GET
 def figure_list(request):
-    """Each quantity with every source's version of it, side by side."""
+    """Each quantity with every source's version of it, side by side: one table per measure
+    and scope, since only numbers that count the same thing over the same ground compare."""
     figures = Figure.objects.published().select_related("source", "event")
-    by_measure = {}
+    groups = {}
     for figure in figures.order_by("reported_on", "source__published_on", "source__slug", "pk"):
-        by_measure.setdefault(figure.measure, []).append(figure)
+        groups.setdefault((figure.measure, figure.scope), []).append(figure)
+    order = {measure: number for number, measure in enumerate(Figure.Measure.values)}
     measures = [
         {
-            "label": measure.label,
-            "slug": measure.value,
-            "figures": by_measure[measure.value],
-            "events": list(dict.fromkeys(f.event for f in by_measure[measure.value])),
-            "disputed": len({(f.value, f.qualifier) for f in by_measure[measure.value]}) > 1,
+            "label": Figure.Measure(measure).label,
+            "scope": scope,
+            "slug": slugify(f"{measure} {scope}"),
+            "figures": figures,
+            "events": list(dict.fromkeys(f.event for f in figures)),
+            "disputed": len({(f.value, f.qualifier) for f in figures}) > 1,
         }
-        for measure in Figure.Measure
-        if measure.value in by_measure
+        for (measure, scope), figures in sorted(groups.items(), key=lambda item: (order[item[0][0]], item[0][1]))
     ]
     return render(request, "timeline/figure_list.html", {"measures": measures})
 
@@ -240,31 +251,38 @@ class Echo:
 
 def filtered_export(view):
     """An export of the events the query string selects, exactly as on the timeline page:
-    ``view(request, events, reported_by)`` makes the response. A bad filter gets a 400
-    saying what is wrong with it; a repeated download with an unchanged ETag, a 304."""
+    ``view(request, events, known_on)`` makes the response. A bad filter gets a 400
+    saying what is wrong with it; a repeated download of unchanged data, a 304."""
 
     @require_GET
-    @condition(etag_func=data_etag)
+    @condition(etag_func=data_etag, last_modified_func=data_last_modified)
     @functools.wraps(view)
     def wrapper(request):
-        form = TimelineFilterForm(without_blanks(request.GET))
+        form = TimelineFilterForm(canonical_query(request.GET))
         if not form.is_valid():
             errors = {field: [str(e) for e in messages] for field, messages in form.errors.items()}
             return JsonResponse({"errors": errors}, status=400)
-        return view(request, form.filter(Event.objects.published()), form.cleaned_data.get("reported_by"))
+        return view(request, form.filter(Event.objects.published()), form.cleaned_data.get("known_on"))
 
     return wrapper
 
 
 def data_etag(request, *args, **kwargs):
-    """Changes whenever the data or the selection does: counts, highest ids, the sum of
-    event versions and the latest history entry of every curated model."""
-    parts = [exports.SCHEMA_VERSION, request.get_full_path()]
-    for model in (Source, Actor, Place, Event, Citation, Figure):
-        parts += model.objects.aggregate(n=Count("pk"), last=Max("pk")).values()
-        parts.append(model.history.aggregate(latest=Max("history_date"))["latest"])
-    parts.append(Event.objects.aggregate(versions=Sum("version"))["versions"])
+    """Changes whenever the data (its durable version), the address or the selection does."""
+    version = _data_version(request)
+    parts = [exports.SCHEMA_VERSION, version.number, request.get_host(), request.get_full_path()]
     return hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
+
+
+def data_last_modified(request, *args, **kwargs):
+    return _data_version(request).changed_at
+
+
+def _data_version(request):
+    """The data version, read once per request."""
+    if not hasattr(request, "_data_version"):
+        request._data_version = DataVersion.current()
+    return request._data_version
 
 
 def _download(response, filename):
@@ -280,26 +298,27 @@ def _csv_response(rows, filename):
 
 
 @filtered_export
-def export_timeline_json(request, events, reported_by):
-    stream = exports.timeline_json(events, reported_by=reported_by)
+def export_timeline_json(request, events, known_on):
+    stream = exports.timeline_json(events, known_on=known_on, site_url=base_url(request))
     return _download(StreamingHttpResponse(stream, content_type="application/json"), f"{EXPORT_NAME}-timeline.json")
 
 
 @filtered_export
-def export_timelinejs(request, events, reported_by):
-    document = exports.timelinejs_document(events, reported_by=reported_by)
+def export_timelinejs(request, events, known_on):
+    document = exports.timelinejs_document(events, known_on=known_on, site_url=base_url(request))
     response = JsonResponse(document, json_dumps_params={"ensure_ascii": False})
     return _download(response, f"{EXPORT_NAME}-timelinejs.json")
 
 
 @filtered_export
-def export_events_csv(request, events, reported_by):
-    return _csv_response(exports.event_rows(events, reported_by=reported_by), f"{EXPORT_NAME}-events.csv")
+def export_events_csv(request, events, known_on):
+    rows = exports.event_rows(events, known_on=known_on, site_url=base_url(request))
+    return _csv_response(rows, f"{EXPORT_NAME}-events.csv")
 
 
 @filtered_export
-def export_figures_csv(request, events, reported_by):
-    return _csv_response(exports.figure_rows(events, reported_by=reported_by), f"{EXPORT_NAME}-figures.csv")
+def export_figures_csv(request, events, known_on):
+    return _csv_response(exports.figure_rows(events, known_on=known_on), f"{EXPORT_NAME}-figures.csv")
 
 
 @require_GET
@@ -310,9 +329,9 @@ def export_schema(request):
 
 
 @require_GET
-@condition(etag_func=data_etag)
+@condition(etag_func=data_etag, last_modified_func=data_last_modified)
 def source_csl(request):
-    items = [exports.csl_item(source) for source in Source.objects.order_by("published_on", "slug")]
+    items = [exports.csl_item(source, base_url(request)) for source in Source.objects.order_by("published_on", "slug")]
     response = JsonResponse(items, safe=False, json_dumps_params={"ensure_ascii": False, "indent": 2})
     response["Content-Type"] = "application/vnd.citationstyles.csl+json"
     return _download(response, f"{EXPORT_NAME}-sources.csl.json")

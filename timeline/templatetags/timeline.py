@@ -15,3 +15,9 @@ def jsonld(data):
     """A schema.org JSON-LD block. It is data, not script, so a strict CSP allows it."""
     text = json.dumps(data, ensure_ascii=False, indent=2).translate(SCRIPT_ESCAPES)
     return format_html('<script type="application/ld+json">{}</script>', mark_safe(text))
+
+
+@register.filter
+def get_item(mapping, key):
+    """``mapping[key]``, or None: for dictionaries keyed by a variable."""
+    return mapping.get(key) if mapping else None

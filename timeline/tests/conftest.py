@@ -77,11 +77,10 @@ def make_event(db, source):
 
 
 def timeline_chunks(client, query=""):
-    """The HTML of every chunk of the (filtered) timeline, following its "more" links."""
-    pages, page = [], 1
-    while True:
-        html = client.get(f"/?{query}&page={page}").content.decode()
-        pages.append(html)
-        if f"page={page + 1}" not in html:
-            return pages
+    """The HTML of every chunk of the (filtered) timeline: the page, then each chunk its
+    "more" link loads in place (with htmx: a plain request for ?page=N shows chunks 1 to N)."""
+    pages, page = [client.get(f"/?{query}").content.decode()], 1
+    while f"page={page + 1}" in pages[-1]:
         page += 1
+        pages.append(client.get(f"/?{query}&page={page}", headers={"HX-Request": "true"}).content.decode())
+    return pages

@@ -6,6 +6,7 @@ against pytest-django's live server."""
 
 import datetime
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -170,24 +171,63 @@ def many_events(site):
     return site + "/?category=economy"
 
 
-def test_the_more_link_loads_the_next_chunk_in_place(many_events, page):
+def test_the_more_link_loads_the_next_chunk_in_place_and_back_keeps_it(many_events, page):
+    total = Event.objects.filter(category="economy").count()
     page.goto(many_events)
     mark_document(page)
+    history = page.evaluate("history.length")
     assert page.locator("article.event").count() == PAGE_SIZE
-    page.get_by_role("link", name=f"Show the next {PAGE_SIZE} events").click()
-    expect(page.locator("article.event")).to_have_count(Event.objects.filter(category="economy").count())
-    expect(page).to_have_url(many_events)
+    page.get_by_role("link", name=f"Show the next {total - PAGE_SIZE} events").click()
+    expect(page.locator("article.event")).to_have_count(total)
+    expect(page).to_have_url(many_events + "&page=2")  # replaced in place: no new history entry
+    assert page.evaluate("history.length") == history
     assert still_same_document(page)
-    assert page.get_by_role("link", name=f"Show the next {PAGE_SIZE} events").count() == 0
+    assert page.get_by_role("link", name="Show the next").count() == 0
+
+    last = page.locator("article.event").last
+    last.get_by_role("link").first.click()  # read an event of the second chunk, then come back
+    expect(page.locator("h1")).not_to_have_text("The January 2022 unrest in Kazakhstan, day by day")
+    page.go_back()
+    expect(page.locator("article.event")).to_have_count(total)  # the loaded events are still there
     assert page.console_errors == []
 
 
 def test_without_javascript_the_more_link_is_a_plain_link(many_events, page_without_js):
     page = page_without_js
+    total = Event.objects.filter(category="economy").count()
     page.goto(many_events)
-    page.get_by_role("link", name=f"Show the next {PAGE_SIZE} events").click()
+    page.get_by_role("link", name=f"Show the next {total - PAGE_SIZE} events").click()
     expect(page).to_have_url(many_events + "&page=2")
-    assert page.locator("article.event").count() == Event.objects.filter(category="economy").count() - PAGE_SIZE
+    assert page.locator("article.event").count() == total
+
+
+@pytest.mark.parametrize("nth", [30, -1])  # in the first chunk, and in the last
+def test_back_to_the_timeline_lands_on_the_event_below_its_sticky_heading(site, page, nth):
+    event = list(Event.objects.published())[nth]
+    page.emulate_media(reduced_motion="reduce")  # jump at once: no smooth scrolling to measure mid-way
+    page.goto(f"{site}{event.get_absolute_url()}")
+    page.get_by_role("link", name="← Timeline").click()
+    card = page.locator(f"#{event.slug}")
+    expect(card).to_be_in_viewport()
+    heading = card.locator("xpath=ancestor::section[1]/h2").bounding_box()
+    assert card.bounding_box()["y"] >= heading["y"] + heading["height"]  # the heading sticks above it, not over it
+
+
+def test_a_jump_to_a_passage_outlines_every_piece_of_it(site, page):
+    """Overlapping passages cut a passage into pieces; all of them are outlined, below the top edge."""
+    page.emulate_media(reduced_motion="reduce")
+    page.goto(f"{site}/sources/moscow-times-afp/")
+    split = page.evaluate(
+        """() => [...document.querySelectorAll('mark[id]')].map(m => m.id)
+              .find(id => document.querySelectorAll(`mark[data-passages~="${id}"]`).length > 1)"""
+    )
+    assert split, "the curated data has a passage cut into pieces"
+    page.goto(f"{site}/sources/moscow-times-afp/#{split}")
+    pieces = page.locator(f'mark[data-passages~="{split}"]')
+    expect(pieces.first).to_have_class(re.compile("is-target"))
+    for number in range(pieces.count()):
+        expect(pieces.nth(number)).to_have_class(re.compile("is-target"))
+    assert pieces.first.bounding_box()["y"] > 20  # a line of air above it, not cut off at the top edge
 
 
 def test_keyboard_users_can_skip_to_the_content_and_reach_the_filters(site, page):
@@ -263,6 +303,8 @@ def test_an_editor_adds_a_cited_event_in_the_admin(site, page, monkeypatch):
     page.select_option("#id_category", "security")
     page.fill("#id_summary", "A TASS correspondent reported checkpoints around the city.")
     page.fill("#id_date", "2022-01-08")
+    page.select_option("#id_date_basis", "inferred")
+    page.fill("#id_date_basis_note", "A TASS correspondent reported it on 8 January.")
     page.locator("#id_citations-0-source + .select2").click()  # the autocomplete widget
     page.locator(".select2-container--open .select2-search__field").fill("TASS")
     page.locator(".select2-results__option", has_text=str(Source.objects.get(slug="tass"))).click()

@@ -86,7 +86,7 @@ def test_export_equals_the_database(client, curated):
     event = Event.objects.published().first()
     exported = next(e for e in doc["events"] if e["id"] == event.slug)
     assert exported["date"] == event.date.isoformat()
-    assert exported["url"] == "http://127.0.0.1:8000" + event.get_absolute_url()
+    assert exported["url"] == "http://testserver" + event.get_absolute_url()  # the address it was served at
     assert sorted(exported["actors"]) == sorted(event.actors.values_list("slug", flat=True))
 
 
@@ -98,7 +98,7 @@ def test_export_leaves_out_drafts(client, make_event):
 
 def test_the_command_writes_the_same_document(client, curated, tmp_path):
     output = tmp_path / "timeline.json"
-    call_command("export_timeline", output=str(output))
+    call_command("export_timeline", output=str(output), site_url="http://testserver")
     from_command = json.loads(output.read_text(encoding="utf-8"))
     from_view = export_json(client)
     from_command.pop("generated_at")
@@ -106,7 +106,14 @@ def test_the_command_writes_the_same_document(client, curated, tmp_path):
     assert from_command == from_view
 
 
-FILTERS = ["", "category=economy", "actor=tokayev&start=5+Jan", "q=Alma-Ata&kind=tabloid", "reported_by=6+Jan"]
+FILTERS = [
+    "",
+    "category=economy",
+    "actor=tokayev&start=5+Jan",
+    "q=Alma-Ata&kind=tabloid",
+    "known_on=6+Jan",
+    "start=6+Jan&end=6+Jan",
+]
 
 
 @pytest.mark.parametrize("query", FILTERS)
@@ -127,10 +134,16 @@ def test_the_page_links_to_its_exports_with_its_filters(client, curated):
         assert f'href="{reverse("timeline:" + name)}?category=economy&amp;actor=tokayev"' in html
 
 
-def test_as_reported_by_also_limits_the_exported_citations(client, curated):
-    doc = export_json(client, "reported_by=6+Jan")
+@pytest.mark.parametrize("query", ["known_on=6+Jan", "reported_by=6+Jan"])  # and the old name of the filter
+def test_as_known_on_also_limits_the_exported_sources_citations_and_summaries(client, curated, query):
+    doc = export_json(client, query)
     cited = {c["source"] for e in doc["events"] for c in e["citations"]}
     assert cited == {"moscow-times-afp", "afp-update"}
+    assert {s["id"] for s in doc["sources"]} == {"moscow-times-afp", "afp-update"}
+    withheld = [e for e in doc["events"] if e["summary_withheld"]]
+    later = set(Citation.objects.filter(source__published_on__gt="2022-01-06").values_list("event__slug", flat=True))
+    assert {e["id"] for e in withheld} == later & {e["id"] for e in doc["events"]} != set()
+    assert all(e["summary"].startswith("Summary withheld") for e in withheld)
 
 
 def test_a_bad_filter_on_an_export_is_a_400_with_the_message(client, curated):
@@ -152,7 +165,7 @@ def test_timelinejs_slides(client, curated):
     assert overnight["end_date"] == {"year": 2022, "month": 1, "day": 6}
     assert overnight["display_date"] == "Between 5 and 6 January 2022"
     assert slides["csto-founded"]["start_date"] == {"year": 1999}
-    assert 'href="http://127.0.0.1:8000/sources/' in timed["text"]["text"]
+    assert 'href="http://testserver/sources/' in timed["text"]["text"]
     assert "#c" in timed["text"]["text"]
 
 
@@ -224,18 +237,20 @@ def test_sources_as_csl_json(client, curated):
     assert "Date inferred" in items["uk-tabloid"]["note"]
 
 
-def test_event_pages_embed_json_ld_and_a_cite_box(client, curated):
-    html = client.get(reverse("timeline:event_detail", args=["cabinet-resigns"])).content.decode()
+def test_event_pages_embed_json_ld_and_a_cite_box(client, curated, settings):
+    settings.ALLOWED_HOSTS = ["timeline.example.org"]
+    url = reverse("timeline:event_detail", args=["cabinet-resigns"])
+    html = client.get(url, headers={"host": "timeline.example.org"}, secure=True).content.decode()
     block = re.search(r'<script type="application/ld\+json">(.*?)</script>', html, re.S).group(1)
     data = json.loads(block)
     assert data["@type"] == "Event" and data["startDate"] == "2022-01-05"
-    assert data["url"] == "http://127.0.0.1:8000/events/cabinet-resigns/"
+    assert data["url"] == "https://timeline.example.org/events/cabinet-resigns/"  # where the reader found it
     publishers = {a.get("publisher", {}).get("name") for a in data["subjectOf"]}
     assert "The Moscow Times" in publishers
     assert any(a["url"].startswith("https://www.themoscowtimes.com/") for a in data["subjectOf"])
     assert "Cite this event" in html
     assert (
-        "In <cite>Kazakhstan, January 2022: a cited timeline</cite>, http://127.0.0.1:8000/events/cabinet-resigns/"
+        "In <cite>Kazakhstan, January 2022: a cited timeline</cite>, https://timeline.example.org/events/cabinet-resigns/"
         in html
     )
 

@@ -6,8 +6,9 @@ import re
 import pytest
 from django.urls import reverse
 
+from timeline import views
 from timeline.forms import TimelineFilterForm
-from timeline.models import Citation, Event, Source
+from timeline.models import Citation, Event, Figure, Source
 from timeline.views import PAGE_SIZE
 
 pytestmark = pytest.mark.django_db
@@ -18,6 +19,14 @@ HTMX = {"HX-Request": "true"}
 def slugs(response):
     """Event slugs on a timeline response, in page order."""
     return re.findall(r'<article class="event [^"]*" id="([^"]+)"', response.content.decode())
+
+
+def article(response, slug):
+    """The HTML of one event's card on a timeline response."""
+    html = response.content.decode()
+    assert f'id="{slug}"' in html, f"no card for {slug}"
+    start = html.rindex("<article ", 0, html.index(f'id="{slug}"'))
+    return html[start : html.index("</article>", start)]
 
 
 def timeline(client, query="", headers=None):
@@ -121,8 +130,8 @@ def test_filters_combine(client, curated):
         assert event.citations.filter(source__slug="tass").exists()
 
 
-def test_as_reported_by_shows_only_what_was_published_by_then(client, curated):
-    response = timeline(client, "reported_by=6 Jan")
+def test_as_known_on_shows_only_what_was_published_by_then(client, curated):
+    response = timeline(client, "known_on=6 Jan")
     found = set(slugs(response))
     assert "atm-problems" not in found  # TASS, 8 January
     assert "cabinet-resigns" in found
@@ -130,6 +139,36 @@ def test_as_reported_by_shows_only_what_was_published_by_then(client, curated):
     later = Source.objects.filter(published_on__gt=datetime.date(2022, 1, 6))
     for citation in Citation.objects.filter(source__in=later):
         assert f'#{citation.anchor}"' not in html
+    for figure in Figure.objects.filter(source__in=later):
+        assert f'#{figure.anchor}"' not in html
+    assert "As known on: 6 January 2022" in html and "As reported by" not in html
+
+
+def test_as_known_on_withholds_summaries_written_from_later_reporting(client, make_event, source):
+    later = Source.objects.create(
+        slug="later", title="Later", outlet="Later Paper", published_on=datetime.date(2022, 1, 8),
+        kind="newspaper", seed_file="later.txt", text="Police said 40 people were detained.",
+    )  # fmt: skip
+    event = make_event(slug="told-twice", title="Told twice")
+    event.summary = "Protesters stormed the office; police said 40 were detained."
+    event.save()
+    Citation.objects.create(event=event, source=later, quote="40 people were detained")
+    alone = make_event(slug="told-once", title="Told once")
+    alone.summary = "Only the first wire told this."
+    alone.save()
+
+    card = article(timeline(client, "known_on=6 Jan"), "told-twice")
+    assert "police said 40 were detained" not in card  # the summary says more than was known on 6 January
+    assert "draws on later reporting" in card
+    assert "Protesters stormed the mayor&#x27;s office" in card  # what was known: the 6 January passage
+    assert "40 people were detained" not in card
+    assert "Only the first wire told this." in article(timeline(client, "known_on=6 Jan"), "told-once")
+    assert "police said 40 were detained" in article(timeline(client), "told-twice")
+
+
+def test_the_old_name_of_as_known_on_still_works(client, curated):
+    response = timeline(client, "reported_by=6+Jan")
+    assert response.status_code == 302 and response["Location"] == "/?known_on=6+Jan"
 
 
 def test_the_result_count_is_announced(client, curated):
@@ -205,34 +244,51 @@ def many_events(db, source):
 
 
 def test_results_come_in_bounded_chunks_with_a_more_link(client, many_events):
-    assert PAGE_SIZE <= 100
     first = timeline(client)
     assert slugs(first) == [f"event-{i:03}" for i in range(N)]
     html = first.content.decode()
     assert 'href="?page=2"' in html and 'data-hx-get="?page=2"' in html
+    assert f"Show the next {N} events" in html
     assert f"{len(many_events)} events." in html
 
 
-def test_the_more_link_loads_the_next_chunk_in_place(client, many_events):
+def test_the_more_link_loads_the_next_chunk_in_place_and_keeps_it_in_the_address(client, many_events):
     response = timeline(client, "page=2", HTMX)
     html = response.content.decode()
     assert slugs(response) == [f"event-{i:03}" for i in range(N, 2 * N)]
     assert "<html" not in html and 'id="results"' not in html
     assert 'data-hx-get="?page=3"' in html
     assert "HX-Push-Url" not in response
+    assert response["HX-Replace-Url"] == "/?page=2"  # a reload, or Back from an event, keeps these events
 
 
-def test_without_javascript_the_more_link_is_a_plain_page(client, many_events):
+def test_the_more_link_says_how_many_remain(client, many_events):
+    html = timeline(client, "page=2", HTMX).content.decode()
+    remaining = len(many_events) - 2 * N
+    assert f"Show the next {remaining} events" in html and f"Show the next {N} events" not in html
+
+
+def test_a_page_of_chunks_shows_every_chunk_up_to_it(client, many_events):
+    """Without JavaScript, and after Back from an event, ?page=3 shows what the reader had loaded."""
     response = timeline(client, "page=3")
-    assert slugs(response) == [f"event-{i:03}" for i in range(2 * N, len(many_events))]
+    assert slugs(response) == [f"event-{i:03}" for i in range(len(many_events))]
     html = response.content.decode()
     assert "<html" in html and "page=4" not in html
+    assert "Back to the first events" not in html
+
+
+def test_a_deep_page_shows_a_bounded_number_of_chunks(client, many_events, monkeypatch):
+    monkeypatch.setattr(views, "PAGES_AT_ONCE", 2)
+    response = timeline(client, "page=3")
+    assert slugs(response) == [f"event-{i:03}" for i in range(N, len(many_events))]
+    html = response.content.decode()
     assert "Back to the first events" in html
+    assert f"showing from number {N + 1}" in html
 
 
 def test_a_day_split_across_chunks_is_marked_continued(client, many_events):
     Event.objects.filter(slug=f"event-{N:03}").update(date=datetime.date(2022, 1, 2))
-    html = timeline(client, "page=2").content.decode()
+    html = timeline(client, "page=2", HTMX).content.decode()
     assert "(continued)" in html
 
 
@@ -270,3 +326,107 @@ def test_the_day_strip_keeps_days_without_events(client, make_event):
     strip = timeline(client).content.decode().split('class="day-strip"')[1].split("</nav>")[0]
     assert re.findall(r'class="day-label">([^<]+)<', strip) == ["2 Jan", "3 Jan", "4 Jan", "5 Jan"]
     assert strip.count("<a ") == 2
+
+
+# A chosen day shows that day ---------------------------------------------------------------------
+
+
+def headings(response):
+    """The dates of the day sections' headings, in page order."""
+    return re.findall(r'<section class="day[^"]*" id="day-(\d{4}-\d\d-\d\d)', response.content.decode())
+
+
+@pytest.fixture
+def spans(make_event):
+    """An event of 6 January, one between 5 and 6 January, and one from 5 to 19 January."""
+    return [
+        make_event(slug="on-the-day", date="2022-01-06"),
+        make_event(slug="uncertain", date="2022-01-05", end_date=datetime.date(2022, 1, 6), date_precision="between"),
+        make_event(slug="emergency", date="2022-01-05", end_date=datetime.date(2022, 1, 19)),
+        make_event(slug="day-before", date="2022-01-05"),
+    ]
+
+
+def test_a_chosen_day_shows_only_that_days_heading_with_spans_labelled(client, spans):
+    response = timeline(client, "start=2022-01-06&end=2022-01-06")
+    assert headings(response) == ["2022-01-06"]
+    assert set(slugs(response)) == {"on-the-day", "uncertain", "emergency"}
+    assert "Ongoing since 5 January (until 19 January)" in article(response, "emergency")
+    assert "Between 5 and 6 January 2022: possibly on this day" in article(response, "uncertain")
+    assert "Ongoing since" not in article(response, "on-the-day")
+    count = response.content.decode().split('id="result-count"')[1].split("</p>")[0]
+    assert "3 events on Thursday 6 January 2022, 2 of them with an uncertain date or spanning several days." in count
+
+
+def test_a_range_has_no_heading_outside_it(client, spans):
+    response = timeline(client, "start=6 Jan&end=8 Jan")
+    assert all("2022-01-06" <= day <= "2022-01-08" for day in headings(response))
+    html = response.content.decode()
+    assert 'id="day-2022-01-05"' not in html
+
+
+def test_each_day_of_the_strip_counts_what_its_link_shows(client, spans):
+    html = timeline(client).content.decode()
+    strip = html.split('class="day-strip"')[1].split("</nav>")[0]
+    for day, count in re.findall(r'href="\?start=(\S+?)&amp;end=\S+?".*?class="day-count">(\d+)<', strip, re.S):
+        assert len(slugs(timeline(client, f"start={day}&end={day}"))) == int(count), day
+    assert re.search(r'class="day-label">6 Jan</span>\s*<span class="day-count">3<', strip)
+    assert re.search(r'class="day-label">19 Jan</span>\s*<span class="day-count">1<', strip)  # the span's last day
+
+
+def test_the_strip_marks_the_chosen_range(client, spans):
+    strip = timeline(client, "start=5 Jan&end=6 Jan").content.decode().split('class="day-strip"')[1].split("</nav>")[0]
+    selected = re.findall(r'<li class="selected">.*?class="day-label">([^<]+)<', strip, re.S)
+    assert selected == ["5 Jan", "6 Jan"]
+
+
+# Honest coverage --------------------------------------------------------------------------------
+
+
+def test_the_page_says_what_the_collection_covers(client, curated):
+    html = timeline(client).content.decode()
+    lede = html.split('class="lede"')[1].split("</p>")[0]
+    assert "five articles published from 6 to 8 January 2022" in lede
+    assert "five articles published from 6 to 8 January 2022" in html.split('class="site-footer"')[1]
+
+
+def test_a_day_without_events_says_no_article_reports_one(client, make_event):
+    make_event(slug="first", date="2022-01-02")
+    make_event(slug="later", date="2022-01-05")
+    html = timeline(client).content.decode()
+    gap = html.split('id="day-2022-01-03"')[1].split("</section>")[0]
+    assert "Monday 3 January" in gap and "Tuesday 4 January 2022" in gap  # one section for the run of empty days
+    assert "No article in the collection reports an event dated to these days" in gap
+    assert 'id="day-2022-01-04"' not in html
+
+
+def test_days_after_the_latest_article_are_not_covered(client, make_event):
+    make_event(slug="first", date="2022-01-05")
+    html = timeline(client, "start=5 Jan&end=9 Jan").content.decode()
+    assert "Not covered: the latest article in the collection was published on 6 January 2022." in html
+    html = timeline(client, "category=economy&start=5 Jan&end=6 Jan").content.decode()
+    assert "No event matching these filters is dated to these days." in html
+
+
+# Bugs a reader hits -----------------------------------------------------------------------------
+
+
+def test_the_search_box_replaces_the_history_entry_while_a_submitted_change_adds_one(client, curated):
+    typing = timeline(client, "q=Tokayev", HTMX | {"HX-Source": "input#id_q"})
+    assert typing["HX-Replace-Url"] == "/?q=Tokayev" and "HX-Push-Url" not in typing
+    ticking = timeline(client, "q=Tokayev&category=statement", HTMX | {"HX-Source": "form#filters"})
+    assert ticking["HX-Push-Url"] == "/?q=Tokayev&category=statement" and "HX-Replace-Url" not in ticking
+
+
+def test_a_date_chip_shows_the_date_as_understood(client, curated):
+    html = timeline(client, "start=1/6/2022").content.decode()
+    assert "Remove filter From: 1 June 2022" in html
+    assert "Read as 1 June 2022, after the latest article in the collection (8 January 2022)" in html
+    assert "Read as Saturday 8 January 2022" in timeline(client, "end=8 Jan").content.decode()
+
+
+def test_an_unknown_actor_is_not_counted_as_chosen(client, curated):
+    html = timeline(client, "actor=nobody").content.decode()
+    assert "Actors <span" not in html.split('name="actor"')[0].split("<summary>")[-1]
+    html = timeline(client, "actor=tokayev").content.decode()
+    assert 'Actors <span class="count">(1 chosen)</span>' in html

@@ -40,13 +40,14 @@ def planted(db):
     event = Event.objects.create(
         slug="hostile-event", title=f"Event {PAYLOAD}", summary=f"=HYPERLINK(\"http://evil\") {PAYLOAD}",
         category="violence", date=datetime.date(2022, 1, 5), status=Event.Status.PUBLISHED,
+        date_basis="outside", date_basis_note=f"Known {PAYLOAD}",
     )  # fmt: skip
     event.actors.add(actor)
     event.places.add(place)
     Citation.objects.create(event=event, source=source, quote=f"Quoted {PAYLOAD} passage.", note=PAYLOAD)
     Figure.objects.create(
         event=event, source=source, measure="detained", value=3, claimant=f"Police {PAYLOAD}",
-        reported_on=datetime.date(2022, 1, 6), quote=f"Quoted {PAYLOAD}",
+        reported_on=datetime.date(2022, 1, 6), quote=f"Quoted {PAYLOAD}", scope=f"Scope {PAYLOAD}",
     )  # fmt: skip
     return event
 
@@ -126,7 +127,7 @@ PUBLIC_PATHS = [
     "/export/schema.json",
     "/healthz",
 ]
-FILTER_NAMES = ["q", "start", "end", "reported_by", "category", "actor", "place", "source", "kind", "page"]
+FILTER_NAMES = ["q", "start", "end", "known_on", "reported_by", "category", "actor", "place", "source", "kind", "page"]
 text = st.text(alphabet=st.characters(exclude_categories=["Cs"]), max_size=300)
 fuzz = hypothesis_settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
@@ -201,20 +202,31 @@ def test_healthz(client, db):
 # Deployment -----------------------------------------------------------------------------------------
 
 
-def test_check_deploy_is_clean_with_the_production_settings(tmp_path):
+def check_deploy(tmp_path, **env):
     env = {
         "PATH": "/usr/bin:/bin",
         "DJANGO_DEBUG": "0",
         "DJANGO_SECRET_KEY": "kz-" + "a8F3q9Zt7LmP2xW6vB1nR4yH0cJ5sD8gK3eU7iO9" * 2,
         "DJANGO_ALLOWED_HOSTS": "timeline.example.org",
         "DATABASE_URL": f"sqlite:///{tmp_path / 'deploy.sqlite3'}",
+        **env,
     }
-    result = subprocess.run(
+    return subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=settings.BASE_DIR, env=env, capture_output=True, text=True, check=False,
     )  # fmt: skip
+
+
+def test_check_deploy_is_clean_with_the_production_settings(tmp_path):
+    result = check_deploy(tmp_path, DJANGO_SITE_URL="https://timeline.example.org")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues (0 silenced)." in result.stdout
+
+
+def test_check_deploy_warns_when_the_site_address_is_unset(tmp_path):
+    result = check_deploy(tmp_path)
+    assert result.returncode != 0
+    assert "(timeline.W001) DJANGO_SITE_URL is not set." in result.stdout + result.stderr
 
 
 def test_the_site_refuses_to_start_without_a_secret_key_when_debug_is_off():

@@ -2,9 +2,11 @@ import re
 from html.parser import HTMLParser
 
 import pytest
+from django.core.cache import caches
 from django.urls import reverse
+from django.utils.html import escape
 
-from timeline.models import Citation, Event, Figure, Source
+from timeline.models import Citation, DateBasis, Event, Figure, Source
 
 from .conftest import timeline_chunks
 
@@ -112,7 +114,7 @@ def test_figures_page_puts_each_sources_number_side_by_side(client, curated):
     section = html[html.index('id="security_killed"') :]
     section = section[: section.index("</section>")]
     assert "13" in section and "18" in section
-    assert "sources differ" in section
+    assert '<span class="badge">reports differ</span>' in section
     assert "The Moscow Times" in section
 
 
@@ -150,3 +152,81 @@ def test_cached_event_cards_change_with_the_data(client, make_event, django_capt
         event.save()  # ...but a save does, and moves the version on
     html = client.get("/").content.decode()
     assert "Second title" in html and "First title" not in html
+
+
+def test_readers_never_see_stale_cards_even_after_the_cache_is_emptied(client, make_event):
+    """Rendered cards are keyed by the durable data version: emptying or losing the shared
+    cache (an expired entry, a culled one, a restart) cannot bring back an old card."""
+    event = make_event(title="A title")
+    event.actors.create(slug="someone", name="First Name", kind="person")
+    assert "First Name" in client.get("/").content.decode()
+    actor = event.actors.get()
+    actor.name = "Corrected Name"
+    actor.save()  # the card's event is unchanged: only the data version says the card is stale
+    assert "Corrected Name" in client.get("/").content.decode()
+    caches["default"].clear()
+    html = client.get("/").content.decode()
+    assert "Corrected Name" in html and "First Name" not in html
+
+
+def test_corroboration_is_counted_in_words_never_overstated(client, curated):
+    """Five passages from the two editions of one AFP story are one origin, not five sources."""
+    html = client.get("/?q=Samal").content.decode()
+    card = html[html.index('id="almaty-aftermath"') :]
+    summary = card[: card.index("</summary>")]
+    assert "5 passages from 2 articles of one origin (AFP)" in summary
+    assert "5 sources" not in summary
+    page = client.get(reverse("timeline:event_detail", args=["almaty-aftermath"])).content.decode()
+    assert "Behind this event: 5 passages from 2 articles of one origin (AFP)." in page
+
+
+def test_the_back_link_of_an_event_in_a_later_chunk_leads_to_it(client, curated, monkeypatch):
+    monkeypatch.setattr("timeline.views.PAGE_SIZE", 20)
+    last = Event.objects.published().order_by("date", "day_order", "time", "slug").last()
+    position = Event.objects.published().before(last).count()
+    html = client.get(last.get_absolute_url()).content.decode()
+    back = re.search(r'<p class="breadcrumb"><a href="([^"]+)">← Timeline', html).group(1)
+    assert back == f"/?page={position // 20 + 1}#{last.slug}"
+    assert f'id="{last.slug}"' in client.get(back.split("#")[0]).content.decode()
+
+
+def test_before_follows_the_timelines_order(curated):
+    ordered = list(Event.objects.published())
+    for number, event in enumerate(ordered):
+        assert Event.objects.published().before(event).count() == number, event.slug
+
+
+def test_the_sources_are_listed_by_date_of_publication(client, curated):
+    html = client.get(reverse("timeline:source_list")).content.decode()
+    dates = re.findall(r'<td><time datetime="(\d{4}-\d\d-\d\d)"', html)
+    assert dates == sorted(dates) and len(dates) == Source.objects.count()
+
+
+def test_the_event_pages_date_line_has_one_separator(client, curated):
+    html = client.get(reverse("timeline:event_detail", args=["cabinet-resigns"])).content.decode()
+    when = html.split('<p class="event-when">')[1].split("</p>")[0]
+    assert "·" not in when  # the stylesheet draws the separator; a literal one doubled it
+
+
+@pytest.mark.parametrize("basis", [DateBasis.RESOLVED, DateBasis.OUTSIDE])
+def test_a_date_not_stated_in_the_articles_shows_its_basis(client, make_event, basis):
+    event = make_event(date_basis=basis, date_basis_note="Told “on Wednesday” in a Thursday 6 January story.")
+    shown = f"<strong>{escape(event.date_basis_label)}:</strong> Told “on Wednesday” in a Thursday 6 January story."
+    assert shown in client.get(event.get_absolute_url()).content.decode()
+    html = client.get("/").content.decode()
+    assert shown in html[html.index(f'id="{event.slug}"') :]
+
+
+def test_a_stated_date_needs_no_explanation(client, make_event):
+    event = make_event(date_basis=DateBasis.STATED, date_basis_note="")
+    assert 'class="date-basis"' not in client.get(event.get_absolute_url()).content.decode()
+
+
+def test_with_debug_on_a_bad_filter_still_shows_its_message_in_place(client, curated, settings):
+    """django-htmx's debug script replaces the whole page with any 4xx response; the
+    timeline's own 400 fragment must be swapped in place like in production."""
+    settings.DEBUG = True
+    html = client.get("/").content.decode()
+    assert "django-htmx.js" not in html
+    response = client.get("/?start=banana", headers={"HX-Request": "true"})
+    assert response.status_code == 400 and 'class="error-summary"' in response.content.decode()

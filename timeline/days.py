@@ -1,0 +1,151 @@
+"""The timeline's days: the sections a chunk of events is shown in, and the strip of days.
+
+A day's section holds the events that happened on it and, when a date range is chosen,
+the events that may have happened on its first day or were still going on (an uncertain
+date, a span): a reader who picks 6 January sees 6 January, never a heading of another
+day. Days without any event get a section of their own that says so, so that an empty
+day never looks like a quiet one."""
+
+import datetime
+from collections import Counter
+from dataclasses import dataclass, field
+
+from django.db.models import Count
+
+from timeline.models import TIMELINE_START
+
+ONE_DAY = datetime.timedelta(days=1)
+STRIP_BAR_HEIGHT = 40  # px, the tallest bar in the strip of days
+
+
+@dataclass
+class Section:
+    """A heading and its events. ``day`` is None for the context before 2 January. A
+    section without events stands for the days from ``day`` to ``last_day`` that no
+    event (or no event matching the filters) is dated to; ``uncovered`` when they come
+    after the latest article of the collection."""
+
+    day: datetime.date | None
+    events: list = field(default_factory=list)
+    continued: bool = False
+    last_day: datetime.date | None = None
+    uncovered: bool = False
+
+    @property
+    def anchor(self):
+        if self.day is None:
+            return "context-continued" if self.continued else "context"
+        return f"day-{self.day.isoformat()}" + ("-continued" if self.continued else "")
+
+    @property
+    def is_gap(self):
+        return not self.events
+
+
+def _gaps(first, last, latest_article):
+    """Sections for the days from ``first`` to ``last`` without events: one for the days
+    the articles could have reported, one for the days after the latest of them."""
+    first = max(first, TIMELINE_START)
+    sections = []
+    if first <= min(last, latest_article):
+        sections.append(Section(first, last_day=min(last, latest_article)))
+    if last > latest_article:
+        sections.append(Section(max(first, latest_article + ONE_DAY), last_day=last, uncovered=True))
+    return sections
+
+
+def sections_of(events, *, latest_article, start=None, end=None, previous_day=None, last_chunk=True):
+    """Group one chunk of ``events`` (in timeline order) into sections.
+
+    ``start`` and ``end`` are the chosen date range; an event that began before ``start``
+    is shown under ``start`` (its ``carried_over`` attribute is set). ``previous_day`` is
+    the day of the last event of the previous chunk, if any; the first section carries on
+    from it when it is the same day. Gaps between days become sections of their own, as do
+    the chosen range's empty days before the first event (first chunk) and after the last
+    (``last_chunk``)."""
+    sections = []
+    last_day = previous_day
+    if previous_day is None and start:
+        last_day = start - ONE_DAY  # the range's leading empty days are gaps too
+    for event in events:
+        if event.is_context:
+            if sections and sections[-1].day is None:
+                sections[-1].events.append(event)
+            else:
+                continued = previous_day is not None and previous_day < TIMELINE_START and not sections
+                sections.append(Section(None, [event], continued=continued))
+            continue
+        day = max(event.date, start) if start else event.date
+        event.carried_over = day != event.date
+        if sections and sections[-1].day == day and sections[-1].events:
+            sections[-1].events.append(event)
+            continue
+        if last_day is not None and last_day >= TIMELINE_START - ONE_DAY and day > last_day + ONE_DAY:
+            sections += _gaps(last_day + ONE_DAY, day - ONE_DAY, latest_article)
+        sections.append(Section(day, [event], continued=not sections and day == previous_day))
+        last_day = day
+    if last_chunk and end and end >= TIMELINE_START:
+        after = last_day + ONE_DAY if last_day and last_day >= TIMELINE_START else max(start or end, TIMELINE_START)
+        if after <= end:
+            sections += _gaps(after, end, latest_article)
+    return sections
+
+
+@dataclass
+class StripDay:
+    date: datetime.date
+    exact: int  # events dated to this day
+    uncertain: int  # events that may have happened on it ("between 5 and 6 January")
+    ongoing: int  # events that span it (a state of emergency from 5 to 19 January)
+    selected: bool
+    query: str
+    bar_exact: int = 0  # px
+    bar_other: int = 0  # px, stacked on the exact bar: uncertain or ongoing
+
+    @property
+    def count(self):
+        return self.exact + self.uncertain + self.ongoing
+
+    @property
+    def not_exact(self):
+        return self.uncertain + self.ongoing
+
+    @property
+    def bar_exact_y(self):
+        return STRIP_BAR_HEIGHT - self.bar_exact
+
+    @property
+    def bar_other_y(self):
+        return STRIP_BAR_HEIGHT - self.bar_exact - self.bar_other
+
+
+def day_strip(events, *, start=None, end=None, query_for_day):
+    """One entry per day from the first to the last day that any of ``events`` covers,
+    days without events kept, so the strip reads as a calendar. Each day counts every
+    event its link selects: those dated to it, those that may fall on it, those still
+    going on. ``query_for_day(day)`` gives the query string that selects the day."""
+    rows = events.day_by_day().values_list("date", "end_date", "date_precision").annotate(n=Count("pk")).order_by()
+    counts = {kind: Counter() for kind in ("exact", "uncertain", "ongoing")}
+    for first, last, precision, n in rows:
+        if not last or last <= first:
+            counts["exact"][first] += n
+            continue
+        kind = "uncertain" if precision == "between" else "ongoing"
+        day = first
+        while day <= last:
+            counts[kind][day] += n
+            day += ONE_DAY
+    days = set().union(*counts.values())
+    if not days:
+        return []
+    strip = []
+    day, last = min(days), max(days)
+    while day <= last:
+        selected = bool(start or end) and (start or day) <= day <= (end or day)
+        strip.append(StripDay(day, *(counts[kind][day] for kind in counts), selected, query_for_day(day)))
+        day += ONE_DAY
+    tallest = max(d.count for d in strip)
+    for d in strip:
+        d.bar_exact = round(STRIP_BAR_HEIGHT * d.exact / tallest)
+        d.bar_other = round(STRIP_BAR_HEIGHT * d.count / tallest) - d.bar_exact
+    return strip
