@@ -182,8 +182,11 @@ def timelinejs_slide(event, site_url):
         "text": {
             "headline": escape(event.title),  # TimelineJS treats it as HTML
             "text": format_html(
-                '<p>{}</p><ol class="sources">{}</ol><p><a href="{}">Event page</a></p>',
+                '<p>{}</p>{}<ol class="sources">{}</ol><p><a href="{}">Event page</a></p>',
                 summary_as_known(event) or WITHHELD_SUMMARY,
+                format_html("<p><em>{}:</em> {}</p>", event.date_basis_label, event.date_basis_note)
+                if event.date_basis_label
+                else "",
                 citations,
                 site_url + event.get_absolute_url(),
             ),
@@ -224,6 +227,8 @@ EVENT_COLUMNS = [
     "event_date",
     "end_date",
     "date_precision",
+    "date_basis",
+    "date_basis_note",
     "time",
     "category",
     "title",
@@ -283,6 +288,8 @@ def event_rows(events=None, *, known_on=None, site_url=None):
             _iso(event.date),
             _iso(event.end_date) or "",
             event.date_precision,
+            event.date_basis,
+            event.date_basis_note,
             event.time.strftime("%H:%M") if event.time else "",
             event.category,
             event.title,

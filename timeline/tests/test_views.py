@@ -109,13 +109,34 @@ def test_source_list_shows_every_source(client, curated):
         assert source.get_absolute_url() in html
 
 
-def test_figures_page_puts_each_sources_number_side_by_side(client, curated):
+def figure_sections(client):
+    """{section id: its HTML} on the figures page."""
     html = client.get(reverse("timeline:figure_list")).content.decode()
-    section = html[html.index('id="security_killed"') :]
-    section = section[: section.index("</section>")]
-    assert "13" in section and "18" in section
+    return dict(re.findall(r'<section id="([^"]+)"(.*?)</section>', html, re.S))
+
+
+def test_figures_page_puts_each_sources_number_side_by_side(client, curated):
+    killed = [s for s in figure_sections(client).values() if "Security personnel killed" in s]
+    section = next(s for s in killed if "13" in s and "18" in s)  # AFP's first and later editions
     assert '<span class="badge">reports differ</span>' in section
     assert "The Moscow Times" in section
+
+
+def test_figures_are_compared_only_within_one_measure_and_scope(client, make_event, source):
+    event = make_event()
+    second = Source.objects.create(
+        slug="second", title="Second", outlet="Other Paper", published_on="2022-01-07", kind="newspaper",
+        seed_file="second.txt", text="Police said 14 people were detained in Almaty.",
+    )  # fmt: skip
+    for where, value, scope in ((source, 12, ""), (second, 14, ""), (second, 14, "in Almaty")):
+        Figure.objects.create(
+            event=event, source=where, measure="detained", value=value, scope=scope, claimant="police",
+            reported_on=where.published_on, quote="people were", note="",
+        )  # fmt: skip
+    sections = figure_sections(client)
+    assert set(sections) == {"detained", "detained-in-almaty"}
+    assert "reports differ" in sections["detained"]
+    assert "reports differ" not in sections["detained-in-almaty"]  # one number for Almaty: nothing to compare
 
 
 @pytest.mark.parametrize("name", ["timeline:event_detail", "timeline:source_detail"])
@@ -169,15 +190,31 @@ def test_readers_never_see_stale_cards_even_after_the_cache_is_emptied(client, m
     assert "Corrected Name" in html and "First Name" not in html
 
 
-def test_corroboration_is_counted_in_words_never_overstated(client, curated):
-    """Five passages from the two editions of one AFP story are one origin, not five sources."""
-    html = client.get("/?q=Samal").content.decode()
-    card = html[html.index('id="almaty-aftermath"') :]
-    summary = card[: card.index("</summary>")]
-    assert "5 passages from 2 articles of one origin (AFP)" in summary
-    assert "5 sources" not in summary
-    page = client.get(reverse("timeline:event_detail", args=["almaty-aftermath"])).content.decode()
-    assert "Behind this event: 5 passages from 2 articles of one origin (AFP)." in page
+def test_corroboration_is_counted_in_words_never_overstated(client, make_event, source):
+    """Three passages from two printings of one AFP story are one origin, not three sources."""
+    reprint = Source.objects.create(
+        slug="reprint", title="Reprint", outlet="Other Paper", origin="AFP", published_on="2022-01-06",
+        kind="newspaper", seed_file="reprint.txt", text="Protesters stormed the mayor's office on Wednesday.",
+    )  # fmt: skip
+    event = make_event()
+    Citation.objects.create(event=event, source=reprint, quote="Protesters stormed")
+    Citation.objects.create(event=event, source=reprint, quote="on Wednesday")
+    html = client.get("/").content.decode()
+    card = html[html.index(f'id="{event.slug}"') :]
+    summary = card[card.index("<summary>") : card.index("</summary>")]
+    assert "3 passages from 2 articles of one origin (AFP)" in summary
+    assert "source" not in card[: card.index("</article>")].replace("/sources/", "").lower()
+    page = client.get(event.get_absolute_url()).content.decode()
+    assert "Behind this event: 3 passages from 2 articles of one origin (AFP)." in page
+    Citation.objects.create(
+        event=event,
+        source=Source.objects.create(
+            slug="own", title="Own", outlet="Own Paper", published_on="2022-01-07", kind="newspaper",
+            seed_file="own.txt", text="The office burned.",
+        ),
+        quote="The office burned.",
+    )  # fmt: skip
+    assert "4 passages from 3 articles, 2 independent origins" in client.get(event.get_absolute_url()).content.decode()
 
 
 def test_the_back_link_of_an_event_in_a_later_chunk_leads_to_it(client, curated, monkeypatch):
