@@ -1,50 +1,18 @@
 """The editors' workspace: every change is validated, recorded in the history, and
 checked against concurrent edits."""
 
-import hashlib
-
 from django import forms
-from django.conf import settings
 from django.contrib import admin, messages
-from django.contrib.admin.forms import AdminAuthenticationForm
-from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Value
 from django.db.models.functions import Coalesce, NullIf
+from django.forms.models import BaseInlineFormSet
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
 from timeline.models import Actor, Citation, Event, Figure, Place, Source, broken_quotes
 from timeline.passages import highlight, passages_of
 
-
-class ThrottledLoginForm(AdminAuthenticationForm):
-    """The admin's login form, refusing further attempts after repeated failures from
-    one address, for one account or for any (cache-backed, so shared by all workers)."""
-
-    def failure_keys(self):
-        address = self.request.META.get("REMOTE_ADDR", "") if self.request else ""
-        username = str(self.data.get("username", ""))[:150].lower()
-        digest = hashlib.sha256(f"{address}|{username}".encode()).hexdigest()
-        return [(f"login-failures:{digest}", settings.LOGIN_FAILURE_LIMIT),
-                (f"login-failures:{address}", settings.LOGIN_FAILURE_LIMIT * 4)]  # fmt: skip
-
-    def clean(self):
-        keys = self.failure_keys()
-        if any(cache.get(key, 0) >= limit for key, limit in keys):
-            minutes = settings.LOGIN_FAILURE_WINDOW // 60
-            raise forms.ValidationError(
-                f"Too many failed sign-in attempts. Wait {minutes} minutes before trying again.", code="throttled"
-            )
-        try:
-            return super().clean()
-        except forms.ValidationError:
-            for key, _limit in keys:
-                cache.add(key, 0, settings.LOGIN_FAILURE_WINDOW)
-                cache.incr(key)
-            raise
-
-
-admin.site.login_form = ThrottledLoginForm
 admin.site.site_header = "Kazakhstan, January 2022: editors"
 admin.site.site_title = "Timeline editors"
 admin.site.index_title = "Curate the timeline"
@@ -140,8 +108,26 @@ class PlaceAdmin(NamedEntityAdmin):
     list_display = [*NamedEntityAdmin.list_display, "latitude", "longitude"]
 
 
+class CitationFormSet(BaseInlineFormSet):
+    """Checks the event together with the citations submitted with it: a published event
+    needs one, and the event cannot postdate every source that reports it."""
+
+    def clean(self):
+        super().clean()
+        if any(self.errors):
+            return
+        sources = [
+            form.cleaned_data["source"]
+            for form in self.forms
+            if form.cleaned_data.get("source") and not form.cleaned_data.get("DELETE")
+        ]
+        if errors := self.instance.citation_errors(sources):
+            raise ValidationError(list(errors.values()))
+
+
 class CitationInline(admin.StackedInline):
     model = Citation
+    formset = CitationFormSet
     extra = 1
     autocomplete_fields = ["source"]
     fields = ["source", "quote", "note"]
@@ -173,7 +159,6 @@ class EventAdminForm(forms.ModelForm):
 
     def clean(self):
         data = super().clean()
-        self.instance.pending_sources = self.submitted_sources()
         if self.instance.pk:
             saved = (
                 Event.objects.select_for_update()  # held until the admin's transaction saves or fails
@@ -190,21 +175,8 @@ class EventAdminForm(forms.ModelForm):
                     "form below, not saved: open the event's history in another tab to see what changed, "
                     "then save again to keep your version."
                 )
+            self.instance.version = saved  # the version this edit started from: save() claims the next one
         return data
-
-    def submitted_sources(self):
-        """The sources of the citation rows submitted with the event and not marked for
-        deletion, or None when the form comes without citation rows (the history's revert)."""
-        try:
-            total = int(self.data.get("citations-TOTAL_FORMS", ""))
-        except ValueError:
-            return None
-        ids = {
-            self.data.get(f"citations-{i}-source", "")
-            for i in range(min(total, 1000))
-            if not self.data.get(f"citations-{i}-DELETE")
-        }
-        return list(Source.objects.filter(pk__in=[i for i in ids if i.isdigit()]))
 
 
 @admin.register(Event)

@@ -162,8 +162,8 @@ def validate(doc):
                 if model is Citation:
                     cited.append(source)
         event = build_event(row)
-        event.pending_sources = cited
         problems += _model_problems(where, event)
+        problems += [Problem(f"{where}, {field}", message) for field, message in event.citation_errors(cited).items()]
     return problems
 
 
@@ -180,7 +180,9 @@ def _upsert(instance, summary, key):
     """Save the unsaved ``instance`` over the row with its slug, or as a new row."""
     model = type(instance)
     fields = {
-        f.attname: getattr(instance, f.attname) for f in model._meta.concrete_fields if f.name not in ("id", "slug")
+        f.attname: getattr(instance, f.attname)
+        for f in model._meta.concrete_fields
+        if f.name not in ("id", "slug", "version")  # an event's version moves on by itself
     }
     saved, created = model.objects.update_or_create(slug=instance.slug, defaults=fields)
     (summary.created if created else summary.updated)[key] += 1

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from django.contrib.humanize.templatetags.humanize import apnumber
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.core.validators import MaxValueValidator
-from django.db import models
+from django.db import models, transaction
 from django.db.models.functions import Now
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.template.defaultfilters import pluralize
@@ -422,11 +422,20 @@ class Event(models.Model):
     def get_absolute_url(self):
         return detail_url("event_detail", self.slug)
 
+    class StaleEdit(Exception):
+        """Someone else saved the event after this copy of it was loaded."""
+
     def save(self, *args, **kwargs):
-        if not self._state.adding:
-            saved = Event.objects.filter(pk=self.pk).values_list("version", flat=True).first()
-            self.version = (saved or 0) + 1
-        super().save(*args, **kwargs)
+        """Save, unless someone else saved the event since this copy was loaded at ``version``.
+        The check is one conditional UPDATE (``WHERE version = <seen>``), which claims the
+        next version atomically on every database: of two saves at once, exactly one wins."""
+        with transaction.atomic():
+            if not self._state.adding:
+                claimed = Event.objects.filter(pk=self.pk, version=self.version).update(version=models.F("version") + 1)
+                if not claimed:
+                    raise Event.StaleEdit(f"“{self.title}” was saved by someone else since version {self.version}.")
+                self.version += 1
+            super().save(*args, **kwargs)
 
     def clean(self):
         errors = {}
@@ -439,17 +448,13 @@ class Event(models.Model):
                 "Say how the date was established: the article's words it was resolved from, what it was "
                 "inferred from, or the outside knowledge used."
             )
-        sources = getattr(self, "pending_sources", None)
-        if sources is None:
-            sources = list(Source.objects.filter(citations__event=self).distinct()) if self.pk else []
-        errors |= self.citation_errors(sources)
         if errors:
             raise ValidationError(errors)
 
     def citation_errors(self, sources):
-        """{field: message} for what is wrong with this event given the ``sources`` that
-        cite it. Callers pass the sources about to be saved (the admin sets
-        ``pending_sources`` from the citations submitted with the event)."""
+        """{field: message} for what is wrong with this event given the ``sources`` of the
+        citations about to be saved with it: the rules that span the event and its
+        citations. The admin's citation formset, the importer and the publish action call it."""
         errors = {}
         if self.status == self.Status.PUBLISHED and not sources:
             errors["status"] = "A published event needs at least one citation: add one, or keep the event as a draft."

@@ -163,7 +163,7 @@ def timeline_url_of(event):
 @require_GET
 def favicon(request):
     """Browsers and crawlers ask for /favicon.ico; the icon is a hashed static SVG."""
-    return redirect(static("favicon.svg"), permanent=True)
+    return redirect(static("favicon.svg"))  # not permanent: the hashed file name changes with the icon
 
 
 @require_GET

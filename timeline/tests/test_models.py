@@ -1,7 +1,9 @@
 import datetime
+import threading
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
 
 from timeline.models import Citation, Event, Figure, find_passage
 
@@ -96,3 +98,45 @@ def test_figure_display_value_keeps_the_wording():
     assert Figure(value=2000, qualifier="about").display_value == "about 2,000"
     assert Figure(value=13, qualifier="").display_value == "13"
     assert Figure(value=None, qualifier="dozens").display_value == "dozens"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_of_two_saves_at_once_exactly_one_wins(make_event):
+    """Both editors loaded version 1; they save in the same instant, in two threads."""
+    event = make_event(status=Event.Status.DRAFT)
+    start = threading.Barrier(2)
+    outcomes = {}
+
+    def edit(title):
+        mine = Event.objects.get(pk=event.pk)
+        mine.title = title
+        start.wait()
+        try:
+            mine.save()
+            outcomes[title] = "saved"
+        except Event.StaleEdit:
+            outcomes[title] = "refused"
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=edit, args=(title,)) for title in ("Mine", "Theirs")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes.values()) == ["refused", "saved"]
+    event.refresh_from_db()
+    assert event.version == 2
+    assert outcomes[event.title] == "saved"  # the row holds the winner's edit, whole
+
+
+def test_a_save_from_a_stale_copy_is_refused(make_event):
+    event = make_event()
+    stale = Event.objects.get(pk=event.pk)
+    event.title = "First"
+    event.save()
+    stale.title = "Second"
+    with pytest.raises(Event.StaleEdit):
+        stale.save()
+    event.refresh_from_db()
+    assert (event.title, event.version) == ("First", 2)

@@ -9,14 +9,17 @@ import sys
 from urllib.parse import quote
 
 import pytest
+from axes.models import AccessAttempt
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
+from django.core.management import call_command
 from django.urls import reverse
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from timeline.models import Actor, Citation, Event, Figure, Place, Source
+from timeline.security import client_ip
 
 pytestmark = pytest.mark.django_db
 
@@ -220,7 +223,20 @@ def check_deploy(tmp_path, **env):
 def test_check_deploy_is_clean_with_the_production_settings(tmp_path):
     result = check_deploy(tmp_path, DJANGO_SITE_URL="https://timeline.example.org")
     assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues (1 silenced)." in result.stdout  # HSTS preload declined
+    result = check_deploy(tmp_path, DJANGO_SITE_URL="https://timeline.example.org", DJANGO_HSTS_PRELOAD="1")
     assert "System check identified no issues (0 silenced)." in result.stdout
+
+
+def test_hsts_preload_is_opt_in(tmp_path):
+    """Preloading is a one-way door for a domain: off unless asked for."""
+    script = "from django.conf import settings; print(settings.SECURE_HSTS_SECONDS, settings.SECURE_HSTS_PRELOAD)"
+    env = {"PATH": "/usr/bin:/bin", "DJANGO_DEBUG": "0", "DJANGO_SECRET_KEY": "x" * 60}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "shell", "--no-imports", "-c", script],
+        cwd=settings.BASE_DIR, env=env, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert result.stdout.split() == ["31536000", "False"], result.stderr
 
 
 def test_check_deploy_warns_when_the_site_address_is_unset(tmp_path):
@@ -244,14 +260,53 @@ def test_every_response_carries_the_strict_content_security_policy(client, db):
     assert "style-src 'self'" in policy
 
 
-def test_admin_logins_are_throttled(client, admin_user):
-    cache.clear()
-    url = reverse("admin:login")
-    for _ in range(settings.LOGIN_FAILURE_LIMIT):
-        response = client.post(url, {"username": "admin", "password": "wrong"})
-        assert "Please enter the correct username and password" in body(response)
-    response = client.post(url, {"username": "admin", "password": "password"})  # even the right one
-    assert "Too many failed sign-in attempts" in body(response)
-    assert "_auth_user_id" not in client.session
-    cache.clear()  # the window has passed
-    assert client.post(url, {"username": "admin", "password": "password"}).status_code == 302
+def sign_in(client, password, address="203.0.113.7", username="admin", **headers):
+    return client.post(
+        reverse("admin:login"), {"username": username, "password": password}, REMOTE_ADDR=address, **headers
+    )
+
+
+def test_repeated_wrong_passwords_lock_that_account_from_that_address(client, admin_user):
+    limit = settings.AXES_FAILURE_LIMIT
+    for attempt in range(1, limit):
+        assert "Please enter the correct username and password" in body(sign_in(client, "wrong")), attempt
+    locked = sign_in(client, "wrong")  # the limit reached: locked from now on
+    assert locked.status_code == 429 and "Too many failed sign-in attempts" in body(locked)
+    for cache in caches.all():
+        cache.clear()  # the lock lives in the database: no cache expiry or restart lifts it
+    refused = sign_in(client, "password")  # the next attempt, even with the right password
+    assert refused.status_code == 429 and "_auth_user_id" not in client.session
+    assert sign_in(client, "password", address="198.51.100.20").status_code == 302  # another address: not locked
+    assert AccessAttempt.objects.filter(username="admin", ip_address="203.0.113.7").exists()  # shown in the admin
+
+
+def test_the_lock_is_lifted_by_axes_reset(client, admin_user):
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        sign_in(client, "wrong")
+    call_command("axes_reset", verbosity=0)
+    assert sign_in(client, "password").status_code == 302
+
+
+@pytest.mark.parametrize(
+    ("proxies", "forwarded", "expected"),
+    [
+        (0, "198.51.100.1", "10.0.0.2"),  # not behind a proxy: the header is anyone's to forge
+        (1, "198.51.100.1", "198.51.100.1"),  # what our proxy saw and appended
+        (1, "6.6.6.6, 198.51.100.1", "198.51.100.1"),  # a forged entry on the left is ignored
+        (2, "6.6.6.6, 198.51.100.1, 10.0.0.9", "198.51.100.1"),  # two proxies in a chain
+        (1, "", "10.0.0.2"),  # a request that bypassed the proxy
+    ],
+)
+def test_the_client_address_behind_a_proxy(settings, rf, proxies, forwarded, expected):
+    settings.PROXY_COUNT = proxies
+    request = rf.get("/", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR=forwarded)
+    assert client_ip(request) == expected
+
+
+def test_behind_a_proxy_twenty_failures_from_anyone_lock_out_no_one_else(client, admin_user, settings):
+    """Every request comes from the proxy's address; the lock must follow the client's."""
+    settings.PROXY_COUNT = 1
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        sign_in(client, "wrong", address="10.0.0.2", HTTP_X_FORWARDED_FOR="203.0.113.7")
+    assert sign_in(client, "password", address="10.0.0.2", HTTP_X_FORWARDED_FOR="203.0.113.7").status_code == 429
+    assert sign_in(client, "password", address="10.0.0.2", HTTP_X_FORWARDED_FOR="198.51.100.20").status_code == 302

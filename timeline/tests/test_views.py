@@ -267,3 +267,9 @@ def test_with_debug_on_a_bad_filter_still_shows_its_message_in_place(client, cur
     assert "django-htmx.js" not in html
     response = client.get("/?start=banana", headers={"HX-Request": "true"})
     assert response.status_code == 400 and 'class="error-summary"' in response.content.decode()
+
+
+def test_the_favicon_redirect_is_not_permanent(client, db):
+    """Its target is a hashed file that changes with the icon: browsers must not remember the redirect."""
+    response = client.get("/favicon.ico")
+    assert response.status_code == 302 and response["Location"].endswith("favicon.svg")
