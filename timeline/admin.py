@@ -4,14 +4,14 @@ checked against concurrent edits."""
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Value
-from django.db.models.functions import Coalesce, NullIf
+from django.db.models import Count
 from django.forms.models import BaseInlineFormSet
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
 from timeline.models import Actor, Citation, Event, Figure, Place, Source, broken_quotes
 from timeline.passages import highlight, passages_of
+from timeline.search import fold
 
 admin.site.site_header = "Kazakhstan, January 2022: editors"
 admin.site.site_title = "Timeline editors"
@@ -86,12 +86,15 @@ class SourceAdmin(SimpleHistoryAdmin):
 class NamedEntityAdmin(SimpleHistoryAdmin):
     list_display = ["name", "kind", "slug", "event_count"]
     list_filter = ["kind"]
-    search_fields = ["name", "aliases", "slug"]
+    search_fields = ["search_names", "slug"]
     prepopulated_fields = {"slug": ["name"]}
     ordering = ["name"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(event_count=Count("events"))
+
+    def get_search_results(self, request, queryset, search_term):
+        return super().get_search_results(request, queryset, fold(search_term))  # as search_names is stored
 
     @admin.display(description="Events", ordering="event_count")
     def event_count(self, entity):
@@ -218,11 +221,7 @@ class EventAdmin(SimpleHistoryAdmin):
     ]
 
     def get_queryset(self, request):
-        origin = Coalesce(
-            NullIf("citations__source__origin", Value("")),
-            NullIf("citations__source__outlet", Value("")),
-            "citations__source__slug",
-        )
+        origin = Source.independent_origin_expression("citations__source__")
         return (
             super()
             .get_queryset(request)

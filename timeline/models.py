@@ -10,11 +10,13 @@ from django.contrib.humanize.templatetags.humanize import apnumber
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.core.validators import MaxValueValidator
 from django.db import models, transaction
-from django.db.models.functions import Now
-from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.db.models.functions import Coalesce, Now, NullIf
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
+
+from timeline.search import fold
 
 #: The first day of the day-by-day timeline; anything earlier is context.
 TIMELINE_START = datetime.date(2022, 1, 2)
@@ -177,11 +179,21 @@ class Source(models.Model):
         """What makes two sources one: their shared wire story, or else the outlet itself."""
         return self.origin or self.outlet or self.slug
 
+    @staticmethod
+    def independent_origin_expression(path=""):
+        """``independent_origin`` in SQL, for a source reached through ``path``: the first
+        non-empty of origin, outlet and slug."""
+        return Coalesce(
+            NullIf(f"{path}origin", models.Value("")), NullIf(f"{path}outlet", models.Value("")), f"{path}slug"
+        )
+
 
 class NamedQuerySet(SlugQuerySet):
     def matching_name(self, name):
-        """Rows whose name or any name variant contains ``name``."""
-        return self.filter(models.Q(name__icontains=name) | models.Q(aliases__icontains=name))
+        """Rows whose name or any name variant contains ``name``, whatever its case, accents
+        or typographic quotes. Compares plain text (``search_names``), the same on every
+        database: never the JSON of the aliases, whose quotes and escapes would match too."""
+        return self.filter(search_names__contains=fold(name))
 
 
 class NamedEntity(models.Model):
@@ -195,8 +207,11 @@ class NamedEntity(models.Model):
         help_text='Every other spelling or name the sources use, as a list: ["Alma-Ata"].',
     )
     description = models.CharField(max_length=300, blank=True)
+    search_names = models.TextField(
+        editable=False, default="", help_text="The name and its variants, folded for search; kept in step on save."
+    )
 
-    objects = models.Manager.from_queryset(NamedQuerySet)()
+    objects = NamedQuerySet.as_manager()
 
     class Meta:
         abstract = True
@@ -212,6 +227,15 @@ class NamedEntity(models.Model):
         if not isinstance(self.aliases, list) or not all(isinstance(a, str) for a in self.aliases):
             raise ValidationError({"aliases": "Give the name variants as a list of strings."})
 
+    @property
+    def names(self):
+        return [self.name, *(a for a in self.aliases if isinstance(a, str))]
+
+
+def _fold_names(sender, instance, **kwargs):
+    """Keep ``search_names`` in step with the name and its variants, for every save, loaddata included."""
+    instance.search_names = "\n".join(fold(name) for name in instance.names)
+
 
 class Actor(NamedEntity):
     class Kind(models.TextChoices):
@@ -225,7 +249,7 @@ class Actor(NamedEntity):
         GROUP = "group", "Group of people"
 
     kind = models.CharField(max_length=20, choices=Kind.choices)
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["search_names"])  # derived from the names
 
     class Meta(NamedEntity.Meta):
         pass
@@ -244,7 +268,7 @@ class Place(NamedEntity):
     kind = models.CharField(max_length=20, choices=Kind.choices)
     latitude = models.DecimalField(max_digits=8, decimal_places=5, null=True, blank=True)
     longitude = models.DecimalField(max_digits=8, decimal_places=5, null=True, blank=True)
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["search_names"])
 
     class Meta(NamedEntity.Meta):
         pass
@@ -253,9 +277,13 @@ class Place(NamedEntity):
         return detail_url("place_detail", self.slug)
 
 
+pre_save.connect(_fold_names, sender=Actor, dispatch_uid="fold-actor-names")
+pre_save.connect(_fold_names, sender=Place, dispatch_uid="fold-place-names")
+
+
 class EventQuerySet(SlugQuerySet):
     def published(self):
-        return self.filter(status=Event.Status.PUBLISHED)
+        return self.filter(Event.published_q())
 
     def context(self):
         """What happened before the unrest began: shown ahead of the day-by-day timeline."""
@@ -401,7 +429,7 @@ class Event(models.Model):
         default=1, editable=False, help_text="Goes up with every save, so that two editors cannot overwrite each other."
     )
 
-    objects = models.Manager.from_queryset(EventQuerySet)()
+    objects = EventQuerySet.as_manager()
     history = HistoricalRecords(m2m_fields=[actors, places])
 
     class Meta:
@@ -421,6 +449,16 @@ class Event(models.Model):
 
     def get_absolute_url(self):
         return detail_url("event_detail", self.slug)
+
+    @staticmethod
+    def published_q(path=""):
+        """The condition "the event is published", for querysets and annotations, reached from
+        another model through ``path``: ``Count("citations", filter=Event.published_q("citations__event__"))``."""
+        return models.Q(**{f"{path}status": Event.Status.PUBLISHED})
+
+    @property
+    def is_published(self):
+        return self.status == self.Status.PUBLISHED
 
     class StaleEdit(Exception):
         """Someone else saved the event after this copy of it was loaded."""
@@ -552,7 +590,7 @@ class Corroboration:
 class PassageQuerySet(models.QuerySet):
     def published(self):
         """Passages of published events: what readers may see."""
-        return self.filter(event__status=Event.Status.PUBLISHED)
+        return self.filter(Event.published_q("event__"))
 
 
 class QuotedPassage(models.Model):

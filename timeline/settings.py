@@ -1,14 +1,5 @@
-"""Settings, read from the environment with safe development defaults.
-
-DJANGO_DEBUG          "1" (default) for development, "0" in production
-DJANGO_SECRET_KEY     required when debug is off
-DJANGO_ALLOWED_HOSTS  comma-separated; defaults to localhost names in debug
-DATABASE_URL          e.g. postgres://user@host:5432/db; defaults to SQLite in db.sqlite3
-DJANGO_HTTPS          "1" (the default when debug is off): secure cookies, HTTPS redirect, HSTS
-DJANGO_HSTS_SECONDS   HSTS max-age when DJANGO_HTTPS is on (default one year; 0 turns HSTS off)
-DJANGO_BEHIND_PROXY   "1" when a proxy terminates TLS and sets X-Forwarded-Proto
-DJANGO_SITE_URL       the site's address, for absolute links written by management commands
-"""
+"""Settings, read from the environment with safe development defaults. Every variable read
+here is listed, with its default, in the README's configuration table (a test checks it)."""
 
 import datetime
 import os
@@ -186,6 +177,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
+    "loggers": {"axes": {"level": "WARNING"}},  # lockouts, not every successful sign-in
 }
 
 # The same strict policy in every environment: no inline script or style, ever.

@@ -4,7 +4,7 @@ import hashlib
 import itertools
 
 from django.db import DatabaseError, connection
-from django.db.models import Count, Min, Q
+from django.db.models import Count, Min
 from django.http import FileResponse, Http404, JsonResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
@@ -191,14 +191,14 @@ def event_detail(request, slug):
         "timeline_url": timeline_url_of(event),
     }
     response = render(request, "timeline/event_detail.html", context)
-    if event.status != Event.Status.PUBLISHED:
+    if not event.is_published:
         patch_cache_control(response, private=True, no_store=True)
     return response
 
 
 @require_GET
 def source_list(request):
-    published_citations = Q(citations__event__status=Event.Status.PUBLISHED)
+    published_citations = Event.published_q("citations__event__")
     sources = Source.objects.annotate(
         citation_count=Count("citations", filter=published_citations),
         event_count=Count("citations__event", filter=published_citations, distinct=True),
@@ -338,9 +338,9 @@ def source_csl(request):
 
 
 def _entity_list(request, model, title):
-    entities = model.objects.annotate(
-        event_count=Count("events", filter=Q(events__status=Event.Status.PUBLISHED))
-    ).order_by("kind", "name")
+    entities = model.objects.annotate(event_count=Count("events", filter=Event.published_q("events__"))).order_by(
+        "kind", "name"
+    )
     return render(request, "timeline/entity_list.html", {"entities": entities, "title": title})
 
 

@@ -6,10 +6,16 @@ from django.core.management import call_command
 from django.core.management.color import no_style
 from django.db import connection
 
-from timeline.management.commands.load_curated import CURATED_FIXTURES
-from timeline.models import Actor, Citation, DateBasis, Event, Figure, Place, Source
+from timeline.models import CURATED_MODELS, Citation, DataVersion, DateBasis, Event, Source
 
-CURATED_MODELS = [Source, Actor, Place, Event, Event.actors.through, Event.places.through, Citation, Figure]
+#: Every table `load_curated` writes: the curated models, the links of events to actors and
+#: places, and the editors' history of each.
+LOADED_MODELS = [
+    *CURATED_MODELS,
+    Event.actors.through,
+    Event.places.through,
+    *(model.history.model for model in CURATED_MODELS),
+]
 _curated_rows = []
 
 
@@ -26,22 +32,23 @@ def fresh_card_cache():
 
 @pytest.fixture
 def curated(db):
-    """The curated fixtures, loaded as `make run` loads them. loaddata takes a second
-    (thousands of natural-key look-ups), so later tests re-insert the rows it made."""
+    """The curated data as `make run` loads it (`load_curated`: the fixtures and a first
+    history entry for every row). Loading takes a second (thousands of natural-key
+    look-ups), so the rows it wrote are kept and every later test gets the very same rows."""
     if not _curated_rows:
-        call_command("loaddata", *CURATED_FIXTURES, verbosity=0)
-        _curated_rows.extend((model, list(model.objects.values())) for model in CURATED_MODELS)
+        call_command("load_curated", verbosity=0)
+        _curated_rows.extend((model, list(model.objects.values())) for model in LOADED_MODELS)
         return
     for model, rows in _curated_rows:
         model.objects.bulk_create(model(**row) for row in rows)
     with connection.cursor() as cursor:  # explicit ids do not move PostgreSQL's sequences on
-        for sql in connection.ops.sequence_reset_sql(no_style(), CURATED_MODELS):
+        for sql in connection.ops.sequence_reset_sql(no_style(), LOADED_MODELS):
             cursor.execute(sql)
+    DataVersion.bump()  # bulk_create sends no signal; the data did change
 
 
 @pytest.fixture
 def source(db):
-
     return Source.objects.create(
         slug="test-wire",
         title="Protests spread",

@@ -277,7 +277,9 @@ def test_history_records_who_changed_what_and_a_restore_works(editor_client, mak
     assert previous.title == "Original title"
 
     history_page = editor_client.get(reverse("admin:timeline_event_history", args=[event.pk])).content.decode()
-    assert "Mistaken title" in history_page or "ed" in history_page
+    latest_row = history_page.split('id="change-history"')[1].split("<tr>")[2].split("</tr>")[0]
+    assert "Mistaken title" in latest_row and ">ed</a>" in latest_row  # what changed, and who changed it
+    assert "style=" not in history_page  # the strict CSP refuses inline styles
 
     revert_url = reverse("admin:timeline_event_simple_history", args=[event.pk, previous.history_id])
     form = editor_client.get(revert_url)

@@ -1,4 +1,7 @@
+import re
+
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 
 from timeline.models import Event, Source
@@ -30,3 +33,18 @@ def test_load_curated_force_reloads(curated):
     call_command("load_curated", force=True, verbosity=0)
     event.refresh_from_db()
     assert event.title == original
+
+
+def test_the_readme_documents_every_variable_the_settings_read():
+    settings_source = (settings.BASE_DIR / "timeline" / "settings.py").read_text()
+    read = set(re.findall(r'(?:environ\.get|env_flag)\("([A-Z_]+)"', settings_source))
+    table = (settings.BASE_DIR / "README.md").read_text().split("## Configuration")[1].split("\n## ")[0]
+    documented = set(re.findall(r"^\| `([A-Z_]+)` \|", table, re.M))
+    assert read and read <= documented, read - documented
+
+
+def test_make_help_lists_every_target():
+    makefile = (settings.BASE_DIR / "Makefile").read_text()
+    targets = set(re.findall(r"^([a-z-]+):", makefile, re.M))
+    described = set(re.findall(r"^## ([a-z-]+):", makefile, re.M))
+    assert {"run", "test", "test-fast", "help", "lint", "bench", "serve"} <= described == targets

@@ -11,7 +11,7 @@ from .test_browser import PAGES
 
 VNU = settings.BASE_DIR / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.browser, pytest.mark.django_db]
 
 
 def test_the_nu_html_checker_finds_no_errors(client, curated, tmp_path):
