@@ -13,7 +13,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from timeline.exports import SCHEMA_PATH
-from timeline.models import Actor, Citation, DateBasis, Event, Figure, Place, Source
+from timeline.models import Actor, Citation, DataVersion, DateBasis, Event, Figure, Place, Source
+from timeline.search import indexing_deferred
 
 SCHEMA = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
 COLLECTIONS = {"sources": Source, "actors": Actor, "places": Place, "events": Event}
@@ -190,6 +191,7 @@ def _upsert(instance, summary, key):
 
 
 @transaction.atomic
+@indexing_deferred()
 def import_document(doc, progress=None, progress_every=1000):
     """Upsert everything in a validated ``doc``. An event's citations and figures are
     replaced by the document's. ``progress(done, total)`` is called as events go in."""
@@ -235,4 +237,5 @@ def import_document(doc, progress=None, progress_every=1000):
         )
         if progress and (number % progress_every == 0 or number == total):
             progress(number, total)
+    DataVersion.bump()  # the citations and figures went in by bulk_create, which sends no signal
     return summary

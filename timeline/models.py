@@ -16,6 +16,7 @@ from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
+from timeline import search
 from timeline.search import fold
 
 #: The first day of the day-by-day timeline; anything earlier is context.
@@ -249,7 +250,7 @@ class Actor(NamedEntity):
         GROUP = "group", "Group of people"
 
     kind = models.CharField(max_length=20, choices=Kind.choices)
-    history = HistoricalRecords(excluded_fields=["search_names"])  # derived from the names
+    history = HistoricalRecords()
 
     class Meta(NamedEntity.Meta):
         pass
@@ -268,7 +269,7 @@ class Place(NamedEntity):
     kind = models.CharField(max_length=20, choices=Kind.choices)
     latitude = models.DecimalField(max_digits=8, decimal_places=5, null=True, blank=True)
     longitude = models.DecimalField(max_digits=8, decimal_places=5, null=True, blank=True)
-    history = HistoricalRecords(excluded_fields=["search_names"])
+    history = HistoricalRecords()
 
     class Meta(NamedEntity.Meta):
         pass
@@ -313,17 +314,8 @@ class EventQuerySet(SlugQuerySet):
 
     def search(self, text):
         """Events matching every word of ``text`` in their title, summary, quotes, or the
-        names and name variants of their actors and places."""
-        events = self
-        for word in text.split():
-            events = events.filter(
-                models.Q(title__icontains=word)
-                | models.Q(summary__icontains=word)
-                | models.Q(pk__in=Citation.objects.filter(quote__icontains=word).values("event_id"))
-                | models.Q(pk__in=Event.objects.involving(Actor.objects.matching_name(word)).values("pk"))
-                | models.Q(pk__in=Event.objects.located_at(Place.objects.matching_name(word)).values("pk"))
-            )
-        return events
+        names and name variants of their actors and places (see timeline.search)."""
+        return search.matching(self, text)
 
     def before(self, event):
         """Events ahead of ``event`` in the timeline's order (Meta.ordering, untimed first)."""
@@ -370,7 +362,56 @@ class EventQuerySet(SlugQuerySet):
         )
 
 
-class Event(models.Model):
+class EventDates:
+    """How an event's date reads, for an Event and for the rows exports read (exports.EventRecord)
+    alike: both have ``date``, ``end_date``, ``date_precision`` and ``date_basis``."""
+
+    __slots__ = ()
+
+    @property
+    def is_context(self):
+        return self.date < TIMELINE_START
+
+    @property
+    def spans_days(self):
+        """True for an uncertain date or a span: the event may fall on, or last over, several days."""
+        return bool(self.end_date and self.end_date > self.date)
+
+    @property
+    def carried_over_label(self):
+        """How the event is labelled under a later day than its first: "Ongoing since 5
+        January (until 19 January)", "Between 5 and 6 January: possibly on this day"."""
+        if self.date_precision == Event.Precision.BETWEEN:
+            return f"{self.date_display}: possibly on this day"
+        return f"Ongoing since {self.date.day} {self.date:%B} (until {self.end_date.day} {self.end_date:%B})"
+
+    @property
+    def date_basis_label(self):
+        """What readers see of the date's basis: nothing when the article states the date."""
+        if self.date_basis == DateBasis.STATED:
+            return ""
+        return (
+            f"Date {DateBasis(self.date_basis).phrase}"
+            if self.date_basis in DateBasis.values
+            else "Date basis not recorded"
+        )
+
+    @property
+    def date_display(self):
+        """The date as precisely as it is known: "Wednesday 5 January 2022",
+        "Between 5 and 6 January 2022", "5 to 19 January 2022", "1999"."""
+        if self.date_precision == Event.Precision.YEAR:
+            return f"{self.date:%Y}"
+        if self.date_precision == Event.Precision.MONTH:
+            return f"{self.date:%B %Y}"
+        if not self.end_date or self.end_date == self.date:
+            return f"{self.date:%A} {self.date.day} {self.date:%B %Y}"
+        joiner = ("Between ", " and ") if self.date_precision == Event.Precision.BETWEEN else ("", " to ")
+        start = f"{self.date.day}" if self.date.month == self.end_date.month else f"{self.date.day} {self.date:%B}"
+        return f"{joiner[0]}{start}{joiner[1]}{self.end_date.day} {self.end_date:%B %Y}"
+
+
+class Event(EventDates, models.Model):
     class Category(models.TextChoices):
         PROTEST = "protest", "Protest"
         VIOLENCE = "violence", "Violence"
@@ -514,48 +555,6 @@ class Event(models.Model):
     @property
     def independent_origin_count(self):
         return self.corroboration.origins
-
-    @property
-    def spans_days(self):
-        """True for an uncertain date or a span: the event may fall on, or last over, several days."""
-        return bool(self.end_date and self.end_date > self.date)
-
-    @property
-    def carried_over_label(self):
-        """How the event is labelled under a later day than its first: "Ongoing since 5
-        January (until 19 January)", "Between 5 and 6 January: possibly on this day"."""
-        if self.date_precision == self.Precision.BETWEEN:
-            return f"{self.date_display}: possibly on this day"
-        return f"Ongoing since {self.date.day} {self.date:%B} (until {self.end_date.day} {self.end_date:%B})"
-
-    @property
-    def date_basis_label(self):
-        """What readers see of the date's basis: nothing when the article states the date."""
-        if self.date_basis == DateBasis.STATED:
-            return ""
-        return (
-            f"Date {DateBasis(self.date_basis).phrase}"
-            if self.date_basis in DateBasis.values
-            else "Date basis not recorded"
-        )
-
-    @property
-    def is_context(self):
-        return self.date < TIMELINE_START
-
-    @property
-    def date_display(self):
-        """The date as precisely as it is known: "Wednesday 5 January 2022",
-        "Between 5 and 6 January 2022", "5 to 19 January 2022", "1999"."""
-        if self.date_precision == self.Precision.YEAR:
-            return f"{self.date:%Y}"
-        if self.date_precision == self.Precision.MONTH:
-            return f"{self.date:%B %Y}"
-        if not self.end_date or self.end_date == self.date:
-            return f"{self.date:%A} {self.date.day} {self.date:%B %Y}"
-        joiner = ("Between ", " and ") if self.date_precision == self.Precision.BETWEEN else ("", " to ")
-        start = f"{self.date.day}" if self.date.month == self.end_date.month else f"{self.date.day} {self.date:%B}"
-        return f"{joiner[0]}{start}{joiner[1]}{self.end_date.day} {self.end_date:%B %Y}"
 
 
 @dataclass(frozen=True)
@@ -723,6 +722,20 @@ class Figure(QuotedPassage):
     @property
     def anchor(self):
         return f"f{self.pk}"
+
+
+class SearchEntry(models.Model):
+    """The words an event is found by, written by timeline.search and indexed by each
+    engine's full-text search (SQLite FTS5, PostgreSQL tsvector with a GIN index)."""
+
+    event = models.OneToOneField(Event, on_delete=models.CASCADE, primary_key=True, related_name="search_entry")
+    text = models.TextField()
+
+    class Meta:
+        verbose_name_plural = "search entries"
+
+    def __str__(self):
+        return f"search entry of event {self.event_id}"
 
 
 class DataVersion(models.Model):

@@ -45,7 +45,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",  # serves static files compressed ahead of time
+    "timeline.middleware.PublicGZipMiddleware",  # compresses the rest, when it holds no secret
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -149,16 +150,30 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 
-CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "django_cache"},
-    # Rendered event cards, per process; keyed so that any change to the data retires them (timeline/cards.py).
-    "cards": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-        "LOCATION": "event-cards",
-        "TIMEOUT": 3600,
-        "OPTIONS": {"MAX_ENTRIES": 20_000},
-    },
-}
+# "rendered" holds rendered pages and event cards, keyed by the durable data version (timeline/caching.py),
+# so any cache will do: per process by default; Redis, shared by every process and machine, when
+# DJANGO_REDIS_URL is set. "default" is the database cache unless Redis is configured.
+REDIS_URL = os.environ.get("DJANGO_REDIS_URL", "")
+if REDIS_URL:
+    CACHES = {
+        name: {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": f"timeline-{name}",
+            "TIMEOUT": 24 * 3600,
+        }
+        for name in ("default", "rendered")
+    }
+else:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "django_cache"},
+        "rendered": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "rendered",
+            "TIMEOUT": 3600,
+            "OPTIONS": {"MAX_ENTRIES": 5_000},
+        },
+    }
 # Login protection (django-axes): after AXES_FAILURE_LIMIT wrong passwords for one account from one
 # address, that account is refused from that address for 15 minutes. Attempts are kept in the database
 # (shared by every worker, and no cache expiry can lift a lock early); `manage.py axes_reset` lifts them.

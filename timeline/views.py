@@ -1,6 +1,5 @@
 import csv
 import functools
-import hashlib
 import itertools
 
 from django.db import DatabaseError, connection
@@ -12,15 +11,15 @@ from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.utils.text import slugify
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import condition, require_GET
+from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import push_url, replace_url
 
-from timeline import exports
-from timeline.cards import event_cards
+from timeline import exports, search
+from timeline.caching import VARYING_HEADERS, cached_page, conditional, data_version, event_cards
 from timeline.days import day_strip, sections_of
 from timeline.forms import RENAMED_PARAMETERS, TimelineFilterForm
-from timeline.models import TIMELINE_START, Actor, DataVersion, Event, Figure, Place, Source
+from timeline.models import TIMELINE_START, Actor, Event, Figure, Place, Source
 from timeline.passages import highlight, passages_of
 
 EXPORT_NAME = "kazakhstan-2022"  # downloads are named kazakhstan-2022-events.csv and so on
@@ -58,7 +57,8 @@ def base_url(request):
 
 
 @require_GET
-@vary_on_headers("HX-Request", "HX-History-Restore-Request", "HX-Boosted", "HX-Source")
+@cached_page
+@vary_on_headers(*VARYING_HEADERS)
 def index(request):
     """The timeline: the whole page, or with htmx only the results (a filter changed)
     or only the next chunk ("more"). A history restore or a boosted link gets the page."""
@@ -98,7 +98,7 @@ def index(request):
     )
     cards = event_cards(
         events,
-        _data_version(request).number,
+        data_version(request).number,
         known_on=data["known_on"],
         index_url=request.path,
         carried_over={event.pk for event in events if getattr(event, "carried_over", False)},
@@ -115,8 +115,10 @@ def index(request):
     if next_chunk_only:
         response = render(request, "timeline/index.html#chunk", context)
         return replace_url(response, f"{request.path}?{query.urlencode()}")  # a reload or Back keeps these events
+    count = selection.count()
     context |= {
-        "count": selection.count(),
+        "count": count,
+        "suggestion": _suggestion(request, data["q"], query) if data["q"] and not count else None,
         "carried_over_count": selection.carried_over().count() if start or end else 0,
         "chips": form.active_filters(),
         "date_warnings": _date_warnings(form, coverage),
@@ -131,6 +133,13 @@ def index(request):
         "export_query": query_with(query),
     }
     return _render_timeline(request, context, partial=partial, url=url)
+
+
+def _suggestion(request, text, query):
+    """For a search that found nothing: the nearest search the collection can answer, as
+    (words, query string), or None."""
+    words = search.suggestions(text, search.vocabulary(data_version(request).number))
+    return (words, query_with(query, q=words)) if words else None
 
 
 def _date_warnings(form, coverage):
@@ -179,6 +188,7 @@ def healthz(request):
 
 
 @require_GET
+@cached_page
 def event_detail(request, slug):
     """An event's page. Staff who may view events also see drafts, as a preview."""
     preview = request.user.has_perm("timeline.view_event")
@@ -197,6 +207,7 @@ def event_detail(request, slug):
 
 
 @require_GET
+@cached_page
 def source_list(request):
     published_citations = Event.published_q("citations__event__")
     sources = Source.objects.annotate(
@@ -207,6 +218,7 @@ def source_list(request):
 
 
 @require_GET
+@cached_page
 def source_detail(request, slug):
     source = get_object_or_404(Source, slug=slug)
     citations = source.citations.published().select_related("event")
@@ -220,6 +232,7 @@ def source_detail(request, slug):
 
 
 @require_GET
+@cached_page
 def figure_list(request):
     """Each quantity with every source's version of it, side by side: one table per measure
     and scope, since only numbers that count the same thing over the same ground compare."""
@@ -255,7 +268,7 @@ def filtered_export(view):
     saying what is wrong with it; a repeated download of unchanged data, a 304."""
 
     @require_GET
-    @condition(etag_func=data_etag, last_modified_func=data_last_modified)
+    @conditional
     @functools.wraps(view)
     def wrapper(request):
         form = TimelineFilterForm(canonical_query(request.GET))
@@ -265,24 +278,6 @@ def filtered_export(view):
         return view(request, form.filter(Event.objects.published()), form.cleaned_data.get("known_on"))
 
     return wrapper
-
-
-def data_etag(request, *args, **kwargs):
-    """Changes whenever the data (its durable version), the address or the selection does."""
-    version = _data_version(request)
-    parts = [exports.SCHEMA_VERSION, version.number, request.get_host(), request.get_full_path()]
-    return hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
-
-
-def data_last_modified(request, *args, **kwargs):
-    return _data_version(request).changed_at
-
-
-def _data_version(request):
-    """The data version, read once per request."""
-    if not hasattr(request, "_data_version"):
-        request._data_version = DataVersion.current()
-    return request._data_version
 
 
 def _download(response, filename):
@@ -329,7 +324,7 @@ def export_schema(request):
 
 
 @require_GET
-@condition(etag_func=data_etag, last_modified_func=data_last_modified)
+@conditional
 def source_csl(request):
     items = [exports.csl_item(source, base_url(request)) for source in Source.objects.order_by("published_on", "slug")]
     response = JsonResponse(items, safe=False, json_dumps_params={"ensure_ascii": False, "indent": 2})
@@ -359,11 +354,13 @@ def _entity_detail(request, entity, events, query_name):
 
 
 @require_GET
+@cached_page
 def actor_list(request):
     return _entity_list(request, Actor, "Actors")
 
 
 @require_GET
+@cached_page
 def actor_detail(request, slug):
     actor = get_object_or_404(Actor, slug=slug)
     events = Event.objects.published().involving([actor])
@@ -371,11 +368,13 @@ def actor_detail(request, slug):
 
 
 @require_GET
+@cached_page
 def place_list(request):
     return _entity_list(request, Place, "Places")
 
 
 @require_GET
+@cached_page
 def place_detail(request, slug):
     place = get_object_or_404(Place, slug=slug)
     events = Event.objects.published().located_at([place])

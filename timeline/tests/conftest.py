@@ -6,15 +6,16 @@ from django.core.management import call_command
 from django.core.management.color import no_style
 from django.db import connection
 
-from timeline.models import CURATED_MODELS, Citation, DataVersion, DateBasis, Event, Source
+from timeline.models import CURATED_MODELS, Citation, DataVersion, DateBasis, Event, SearchEntry, Source
 
 #: Every table `load_curated` writes: the curated models, the links of events to actors and
-#: places, and the editors' history of each.
+#: places, the editors' history of each, and the search index.
 LOADED_MODELS = [
     *CURATED_MODELS,
     Event.actors.through,
     Event.places.through,
     *(model.history.model for model in CURATED_MODELS),
+    SearchEntry,
 ]
 _curated_rows = []
 
@@ -26,8 +27,8 @@ def fast_password_hasher(settings):
 
 @pytest.fixture(autouse=True)
 def fresh_card_cache():
-    """Tests roll their data back, which the per-process card cache cannot see."""
-    caches["cards"].clear()
+    """Tests roll their data back, and with it the data version: rendered pages and cards must go too."""
+    caches["rendered"].clear()
 
 
 @pytest.fixture

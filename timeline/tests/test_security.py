@@ -310,3 +310,24 @@ def test_behind_a_proxy_twenty_failures_from_anyone_lock_out_no_one_else(client,
         sign_in(client, "wrong", address="10.0.0.2", HTTP_X_FORWARDED_FOR="203.0.113.7")
     assert sign_in(client, "password", address="10.0.0.2", HTTP_X_FORWARDED_FOR="203.0.113.7").status_code == 429
     assert sign_in(client, "password", address="10.0.0.2", HTTP_X_FORWARDED_FOR="198.51.100.20").status_code == 302
+
+
+# Compression -------------------------------------------------------------------------------------
+
+
+def gzipped(client, path, **kwargs):
+    return client.get(path, headers={"accept-encoding": "gzip"}, **kwargs).get("Content-Encoding") == "gzip"
+
+
+def test_readers_pages_and_exports_are_compressed(client, planted):
+    assert gzipped(client, "/")
+    assert gzipped(client, "/events/hostile-event/")
+    assert gzipped(client, "/export/events.csv")
+
+
+def test_pages_that_hold_a_secret_are_not_compressed(client, admin_user, planted):
+    """BREACH: a CSRF token or a signed-in session must not be compressed beside text an attacker controls."""
+    assert not gzipped(client, "/admin/login/")  # a CSRF token
+    client.force_login(admin_user)
+    assert not gzipped(client, "/")
+    assert not gzipped(client, "/admin/")

@@ -280,3 +280,33 @@ def test_the_favicon_redirect_is_not_permanent(client, db):
     """Its target is a hashed file that changes with the icon: browsers must not remember the redirect."""
     response = client.get("/favicon.ico")
     assert response.status_code == 302 and response["Location"].endswith("favicon.svg")
+
+
+@pytest.mark.parametrize("path", ["/", "/?category=violence", "/events/storming/", "/sources/", "/figures/"])
+def test_a_reload_of_an_unchanged_page_is_answered_304(client, make_event, path):
+    event = make_event()
+    first = client.get(path)
+    assert first.status_code == 200 and first["ETag"] and first["Last-Modified"]
+    assert client.get(path, headers={"if-none-match": first["ETag"]}).status_code == 304
+    event.title = "Changed"
+    event.save()
+    changed = client.get(path, headers={"if-none-match": first["ETag"]})
+    assert changed.status_code == 200 and changed["ETag"] != first["ETag"]
+
+
+def test_a_page_is_rendered_once_per_data_version(client, curated, django_assert_max_num_queries):
+    rendered = client.get("/?category=violence").content
+    with django_assert_max_num_queries(1):  # the data version, nothing else
+        assert client.get("/?category=violence").content == rendered
+    fragment = client.get("/?category=violence", headers={"HX-Request": "true"})
+    assert fragment.content != rendered and b"<html" not in fragment.content  # each variant has its own entry
+    assert fragment["HX-Push-Url"] == "/?category=violence"
+    again = client.get("/?category=violence", headers={"HX-Request": "true"})
+    assert again.content == fragment.content and again["HX-Push-Url"] == "/?category=violence"
+
+
+def test_signed_in_editors_never_get_a_cached_page(client, admin_user, make_event):
+    event = make_event(status=Event.Status.DRAFT)
+    assert client.get(event.get_absolute_url()).status_code == 404
+    client.force_login(admin_user)
+    assert "Draft preview" in client.get(event.get_absolute_url()).content.decode()

@@ -2,6 +2,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from timeline.models import Event, Source
+from timeline.search import indexing_deferred
 
 CURATED_FIXTURES = ["sources", "actors", "places", "events"]
 
@@ -22,6 +23,7 @@ class Command(BaseCommand):
         if not force and (Source.objects.exists() or Event.objects.exists()):
             self.stdout.write("The database already holds timeline data: fixtures not loaded (editors' changes kept).")
             return
-        call_command("loaddata", *CURATED_FIXTURES, verbosity=options["verbosity"])
+        with indexing_deferred():
+            call_command("loaddata", *CURATED_FIXTURES, verbosity=options["verbosity"])
         # Give every loaded row its first entry in the editors' history.
         call_command("populate_history", auto=True, verbosity=0)
