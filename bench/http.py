@@ -80,7 +80,7 @@ def first_page_kib(site):
     """The first page as a browser receives it: its HTML and the CSS and JavaScript it loads,
     compressed as served (each asked for with Accept-Encoding: gzip)."""
     accept = {"Accept-Encoding": "gzip"}
-    status, html, _, headers = site.get("/", accept)
+    _, html, _, headers = site.get("/", accept)
     total = len(html)
     text = gzip.decompress(html) if headers.get("Content-Encoding") == "gzip" else html
     assets = re.findall(rb'<(?:link rel="stylesheet" href|script src)="([^"]+)"', text)
