@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `make bench`: the timeline as readers meet it, over HTTP against gunicorn (one worker, debug
-# off, SQLite), at 1,000 and 100,000 events in one run: bench/http.py times each request and
+# off, SQLite), at 1,000 and 100,000 events in one run: bench/measure.py times each request and
 # prints the medians and the ratios the performance goals are stated in (README, Performance).
 # The scratch databases (the curated data plus `generate_events`) are kept in $BENCH_DIR and
 # rebuilt when the migrations, the fixtures or the generator change. Writes nothing elsewhere.
@@ -42,7 +42,7 @@ for target in "${targets[@]}"; do
   url=$(echo "$target" | cut -d= -f2)
   for _ in $(seq 100); do curl -sf -o /dev/null "$url/healthz" && break; sleep 0.2; done
 done
-$PY bench/http.py "${targets[@]}"
+$PY bench/measure.py "${targets[@]}"
 
 echo
 echo "== under load: 8 connections for 15 s against the largest database (one worker)"

@@ -8,11 +8,14 @@ whether or not a cache entry expires: a stale entry is simply never asked for ag
 
 import functools
 import hashlib
+import re
+from dataclasses import dataclass
 
 from django.core.cache import caches
 from django.http import HttpResponse
 from django.template.loader import render_to_string
-from django.utils.cache import patch_cache_control
+from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.utils.text import compress_string
 from django.views.decorators.http import condition
 
 from timeline.models import DataVersion
@@ -29,7 +32,10 @@ def data_version(request):
 
 
 def data_etag(request, *args, **kwargs):
-    """Changes whenever the data, the address, the selection or the variant asked for does."""
+    """Changes whenever the data, the address, the selection or the variant asked for does.
+    Weak: the same page is sent compressed or not."""
+    if hasattr(request, "_data_etag"):
+        return request._data_etag
     parts = [
         data_version(request).number,
         request.get_host(),
@@ -38,7 +44,8 @@ def data_etag(request, *args, **kwargs):
         request.user.is_authenticated,
         *(request.headers.get(name, "") for name in VARYING_HEADERS),
     ]
-    return hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
+    request._data_etag = f'W/"{hashlib.sha256(repr(parts).encode()).hexdigest()[:32]}"'
+    return request._data_etag
 
 
 def data_last_modified(request, *args, **kwargs):
@@ -62,28 +69,50 @@ def cached_page(view):
             return view(request, *args, **kwargs)
         store = caches["rendered"]
         key = f"page:{data_etag(request)}"
-        if (cached := store.get(key)) is not None:
-            status, content_type, headers, content = cached
-            response = HttpResponse(content, status=status, content_type=content_type)
-            for name, value in headers:
-                response[name] = value
-            return response
-        response = view(request, *args, **kwargs)
-        if response.status_code in (200, 400, 404) and not response.streaming and not response.cookies:
-            _store(store, key, response)
-        return response
+        page = store.get(key)
+        if page is None:
+            response = view(request, *args, **kwargs)
+            if response.status_code not in (200, 400, 404) or response.streaming or response.cookies:
+                return response
+            page = RenderedPage.of(response)
+            store.set(key, page)
+        return page.response(gzip_accepted=bool(ACCEPTS_GZIP.search(request.headers.get("Accept-Encoding", ""))))
 
     return wrapper
 
 
-#: Headers a cached page keeps (Content-Type aside): what htmx and caches need to read it right.
-KEPT_HEADERS = ("HX-Push-Url", "HX-Replace-Url", "Vary", "Cache-Control")
+#: Headers a rendered page keeps (Content-Type aside): what htmx and browsers need to read it right.
+KEPT_HEADERS = ("HX-Push-Url", "HX-Replace-Url", "Vary")
+ACCEPTS_GZIP = re.compile(r"\bgzip\b")
 
 
-def _store(store, key, response):
-    patch_cache_control(response, no_cache=True)  # browsers revalidate, and get a 304 if nothing changed
-    headers = [(name, response[name]) for name in KEPT_HEADERS if response.has_header(name)]
-    store.set(key, (response.status_code, response["Content-Type"], headers, response.content))
+@dataclass(frozen=True)
+class RenderedPage:
+    """A page as the cache keeps it: rendered once, and compressed once."""
+
+    status: int
+    content_type: str
+    headers: tuple
+    content: bytes
+    compressed: bytes
+
+    @classmethod
+    def of(cls, response):
+        headers = tuple((name, response[name]) for name in KEPT_HEADERS if response.has_header(name))
+        content = response.content
+        return cls(response.status_code, response["Content-Type"], headers, content, compress_string(content))
+
+    def response(self, *, gzip_accepted):
+        response = HttpResponse(
+            self.compressed if gzip_accepted else self.content, status=self.status, content_type=self.content_type
+        )
+        for name, value in self.headers:
+            response[name] = value
+        if gzip_accepted:
+            response["Content-Encoding"] = "gzip"  # readers' pages hold no secret: safe to compress (BREACH)
+        patch_vary_headers(response, ("Accept-Encoding",))
+        patch_cache_control(response, no_cache=True)  # browsers revalidate, and get a 304 if nothing changed
+        return response
 
 
 def event_cards(events, data_version, *, known_on=None, index_url="/", carried_over=frozenset()):

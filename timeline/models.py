@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from django.contrib.humanize.templatetags.humanize import apnumber
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.core.validators import MaxValueValidator
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.db.models.functions import Coalesce, Now, NullIf
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 from django.template.defaultfilters import pluralize
@@ -175,7 +175,7 @@ class Source(models.Model):
             return f"{self.outlet} ({self.origin})" if self.origin else self.outlet
         return f"{self.origin or self.get_kind_display()} (outlet not named)"
 
-    @property
+    @functools.cached_property
     def independent_origin(self):
         """What makes two sources one: their shared wire story, or else the outlet itself."""
         return self.origin or self.outlet or self.slug
@@ -480,6 +480,8 @@ class Event(EventDates, models.Model):
             # The timeline's order among published events: chunks, counts and the day strip read it.
             models.Index(fields=["status", "date", "day_order", "time", "slug"], name="event_timeline_order"),
             models.Index(fields=["status", "category", "date"], name="event_category_date"),
+            # The strip of days counts events per (date, end date, precision): read from the index alone.
+            models.Index(fields=["status", "date", "end_date", "date_precision"], name="event_day_strip"),
         ]
 
     def __str__(self):
@@ -755,9 +757,14 @@ class DataVersion(models.Model):
 
     @classmethod
     def current(cls):
-        """The current version (one query); the row is created if it is missing."""
-        version, _ = cls.objects.get_or_create(pk=1)
-        return version
+        """The current version: one small query on every request, so the cheapest form of it.
+        The row is created if it is missing."""
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT id, number, changed_at FROM {cls._meta.db_table} WHERE id = 1")
+            row = cursor.fetchone()
+        if row is None:
+            return cls.objects.get_or_create(pk=1)[0]
+        return cls.from_db(connection.alias, ["id", "number", "changed_at"], _converted(cls, row))
 
     @classmethod
     def bump(cls):
@@ -765,6 +772,17 @@ class DataVersion(models.Model):
         signals below do not see (bulk_create, update())."""
         if not cls.objects.filter(pk=1).update(number=models.F("number") + 1, changed_at=Now()):
             cls.objects.create(pk=1, number=2, changed_at=Now())
+
+
+def _converted(model, row):
+    """A raw row's values as the fields read them (SQLite returns datetimes as text)."""
+    fields = [model._meta.get_field(name) for name in ("id", "number", "changed_at")]
+    values = []
+    for field, value in zip(fields, row, strict=True):
+        for converter in connection.ops.get_db_converters(field.get_col(model._meta.db_table)):
+            value = converter(value, field.get_col(model._meta.db_table), connection)
+        values.append(value)
+    return values
 
 
 #: The models editors curate: every change to one of them is a change of the data.

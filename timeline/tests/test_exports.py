@@ -205,10 +205,8 @@ def test_figures_csv_has_one_row_per_figure(client, curated):
 
 
 def test_spreadsheet_formulas_are_defused():
-    assert spreadsheet_safe("=HYPERLINK(1)") == "'=HYPERLINK(1)"
-    assert spreadsheet_safe("@SUM") == "'@SUM"
-    assert spreadsheet_safe("Plain text") == "Plain text"
-    assert spreadsheet_safe(12) == 12
+    row = ["=HYPERLINK(1)", "@SUM", "+1", "-1", "Plain text", 12, None]
+    assert spreadsheet_safe(row) == ["'=HYPERLINK(1)", "'@SUM", "'+1", "'-1", "Plain text", 12, None]
 
 
 @pytest.mark.parametrize(

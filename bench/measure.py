@@ -1,7 +1,7 @@
 """Time the timeline over HTTP, as readers meet it, at two or more sizes, and print the figures
 the performance goals are stated in (README, Performance). Standard library only; loopback only.
 
-    bench/http.py SIZE=URL=DATABASE=SERVER_PID ...   (bench/run.sh starts the servers)
+    bench/measure.py SIZE=URL=DATABASE=SERVER_PID ...   (bench/run.sh starts the servers)
 
 Warm: the same request repeated (what every reader after the first meets). Cold: the data
 version is moved on before each request (what the first reader after any change meets), so
@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
+BROWSER = {"Accept-Encoding": "gzip"}  # as every browser asks
 HTMX = {"HX-Request": "true"}
 CASES = [
     # (name, path, headers, cold too)
@@ -27,6 +28,7 @@ CASES = [
     ("event page", "/events/cabinet-resigns/", {}, True),
 ]
 EXPORTS = [("JSON export", "/export/timeline.json"), ("events CSV", "/export/events.csv")]
+IDENTITY = {"Accept-Encoding": "identity"}  # exports are timed uncompressed: the server's own speed
 WARM, COLD = 30, 8
 
 
@@ -37,13 +39,14 @@ class Site:
         parts = urlsplit(url)
         self.host, self.port = parts.hostname, parts.port
         if self.host not in ("127.0.0.1", "localhost"):
-            sys.exit("bench/http.py only measures servers on loopback")
+            sys.exit("bench/measure.py only measures servers on loopback")
         self.connection = http.client.HTTPConnection(self.host, self.port, timeout=600)
 
     def get(self, path, headers=None):
-        """(status, body, seconds) of one GET on a kept-alive connection."""
+        """(status, body, seconds, headers) of one GET on a kept-alive connection, asking for
+        compressed responses as browsers do."""
         started = time.perf_counter()
-        self.connection.request("GET", path, headers=headers or {})
+        self.connection.request("GET", path, headers=BROWSER | (headers or {}))
         response = self.connection.getresponse()
         body = response.read()
         elapsed = time.perf_counter() - started
@@ -76,18 +79,21 @@ class Site:
         return int(re.search(r"VmHWM:\s+(\d+) kB", status).group(1)) / 1024
 
 
+def html(site, path):
+    """A page's HTML, uncompressed."""
+    _, body, _, headers = site.get(path)
+    return gzip.decompress(body) if headers.get("Content-Encoding") == "gzip" else body
+
+
 def first_page_kib(site):
     """The first page as a browser receives it: its HTML and the CSS and JavaScript it loads,
     compressed as served (each asked for with Accept-Encoding: gzip)."""
-    accept = {"Accept-Encoding": "gzip"}
-    _, html, _, headers = site.get("/", accept)
-    total = len(html)
-    text = gzip.decompress(html) if headers.get("Content-Encoding") == "gzip" else html
-    assets = re.findall(rb'<(?:link rel="stylesheet" href|script src)="([^"]+)"', text)
+    total = len(site.get("/")[1])
+    assets = re.findall(rb'<(?:link rel="stylesheet" href|script src)="([^"]+)"', html(site, "/"))
     for asset in assets:
         if b"print" in asset:
             continue  # loaded only to print
-        total += len(site.get(asset.decode(), accept)[1])
+        total += len(site.get(asset.decode())[1])
     return total / 1024, len(assets)
 
 
@@ -96,7 +102,7 @@ def main(specs):
     small, large = sites[0], sites[-1]
     print(f"Sizes: {', '.join(f'{site.events():,} events' for site in sites)}; median of {WARM} warm and {COLD} cold")
     print("requests, one gunicorn worker each, SQLite, on loopback.\n")
-    css = re.search(rb'<link rel="stylesheet" href="([^"]+)"', small.get("/")[1]).group(1).decode()
+    css = re.search(rb'<link rel="stylesheet" href="([^"]+)"', html(small, "/")).group(1).decode()
     header = "| request | " + " | ".join(f"{site.size:,} events" for site in sites) + " | large / small |"
     print(header)
     print("| --- |" + " ---: |" * (len(sites) + 1))
@@ -117,7 +123,7 @@ def main(specs):
     for name, path in EXPORTS:
         for site in sites:
             site.move_data_version_on()
-            status, body, seconds, _ = site.get(path)
+            status, body, seconds, _ = site.get(path, IDENTITY)
             assert status == 200, (path, status)
             events = site.events()
             print(f"{name} at {events:,} events: {seconds:.2f} s, {events / seconds:,.0f} events/s, "
