@@ -331,3 +331,18 @@ def test_pages_that_hold_a_secret_are_not_compressed(client, admin_user, planted
     client.force_login(admin_user)
     assert not gzipped(client, "/")
     assert not gzipped(client, "/admin/")
+
+
+def test_several_machines_share_rendered_pages_through_redis(tmp_path):
+    """DJANGO_REDIS_URL puts the caches in Redis (CI starts one on 127.0.0.1:6379)."""
+    script = (
+        "from django.core.cache import caches; cache = caches['rendered']; "
+        "cache.set('probe', 'shared', 5); print(type(cache).__name__, cache.get('probe'))"
+    )
+    env = {"PATH": "/usr/bin:/bin", "DJANGO_REDIS_URL": "redis://127.0.0.1:6379/0",
+           "DATABASE_URL": f"sqlite:///{tmp_path / 'redis.sqlite3'}"}  # fmt: skip
+    result = subprocess.run(
+        [sys.executable, "manage.py", "shell", "--no-imports", "-c", script],
+        cwd=settings.BASE_DIR, env=env, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert result.stdout.split() == ["RedisCache", "shared"], result.stderr
