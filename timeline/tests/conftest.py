@@ -6,7 +6,7 @@ from django.core.management import call_command
 from django.core.management.color import no_style
 from django.db import connection
 
-from timeline.models import CURATED_MODELS, Citation, DataVersion, DateBasis, Event, SearchEntry, Source
+from timeline.models import CURATED_MODELS, Citation, DataVersion, DateBasis, Difference, Event, SearchEntry, Source
 
 #: Every table `load_curated` writes: the curated models, the links of events to actors and
 #: places, the editors' history of each, and the search index.
@@ -14,6 +14,8 @@ LOADED_MODELS = [
     *CURATED_MODELS,
     Event.actors.through,
     Event.places.through,
+    Difference.events.through,
+    Difference.figures.through,
     *(model.history.model for model in CURATED_MODELS),
     SearchEntry,
 ]

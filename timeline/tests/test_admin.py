@@ -130,7 +130,7 @@ def change_event(client, event, **kwargs):
 def test_the_editors_group_may_curate_and_nothing_else(db):
     group = Group.objects.get(name=EDITORS_GROUP)
     codenames = set(group.permissions.values_list("content_type__model", "codename"))
-    models = {"source", "actor", "place", "event", "citation", "figure"}
+    models = {"source", "actor", "place", "event", "citation", "figure", "difference", "position", "positionrelation"}
     assert codenames == {(m, f"{action}_{m}") for m in models for action in ("add", "change", "delete", "view")}
     assert not group.permissions.filter(content_type__app_label="auth").exists()
 

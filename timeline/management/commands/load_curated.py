@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand
 from timeline.models import Event, Source
 from timeline.search import indexing_deferred
 
-CURATED_FIXTURES = ["sources", "actors", "places", "events"]
+CURATED_FIXTURES = ["sources", "actors", "places", "events", "differences"]
 
 
 class Command(BaseCommand):

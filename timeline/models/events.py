@@ -1,285 +1,25 @@
-"""The timeline's data: sources, the actors and places they name, events, and
-the citations and figures that tie every statement to a source's exact words."""
+"""Events, and the citations and figures that tie every statement to a source's exact words."""
 
-import datetime
-import functools
-import re
 from dataclasses import dataclass
 
-from django.contrib.humanize.templatetags.humanize import apnumber
-from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
-from django.db import connection, models, transaction
-from django.db.models.functions import Coalesce, Now, NullIf
-from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
+from django.db import models
 from django.template.defaultfilters import pluralize
-from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
 from timeline import search
-from timeline.search import fold
-
-#: The first day of the day-by-day timeline; anything earlier is context.
-TIMELINE_START = datetime.date(2022, 1, 2)
-
-#: Kazakhstan has about 19 million people: a larger figure is a typing slip.
-MAX_FIGURE = 20_000_000
-
-
-@functools.lru_cache(maxsize=8192)
-def detail_url(name, slug):
-    """reverse() for the detail pages, memoised: a timeline page links to each event
-    and source many times, and reversing dominated its rendering time."""
-    return reverse(f"timeline:{name}", args=[slug])
-
-
-def find_passage(text, quote):
-    """Return the (start, end) offsets of ``quote`` in ``text``, ignoring
-    differences in whitespace only, or ``None`` when it does not occur."""
-    words = quote.split()
-    if not words:
-        return None
-    match = re.search(r"\s+".join(map(re.escape, words)), text)
-    return match.span() if match else None
-
-
-class DateBasis(models.TextChoices):
-    """How a date was established, for events and for the sources' own dates. Readers
-    see every basis but "stated", with its note."""
-
-    STATED = "stated", "Stated in the article"
-    RESOLVED = "resolved", "Resolved from the article's words and its date"
-    INFERRED = "inferred", "Inferred"
-    OUTSIDE = "outside", "Outside knowledge"
-
-    @property
-    def phrase(self):
-        """How readers are told, after the word "date": "date inferred"."""
-        return {
-            "stated": "stated",
-            "resolved": "resolved from the article's words",
-            "inferred": "inferred",
-            "outside": "from outside knowledge",
-        }[self.value]
-
-
-class SlugQuerySet(models.QuerySet):
-    def get_by_natural_key(self, slug):
-        return self.get(slug=slug)
-
-
-class SourceQuerySet(SlugQuerySet):
-    def coverage(self):
-        """What the collection covers: how many articles, published from which day to which."""
-        days = self.aggregate(
-            articles=models.Count("pk"), first=models.Min("published_on"), last=models.Max("published_on")
-        )
-        return Coverage(**days)
-
-
-@dataclass(frozen=True)
-class Coverage:
-    articles: int
-    first: datetime.date | None
-    last: datetime.date | None
-
-    def __str__(self):
-        """ "five articles published from 6 to 8 January 2022" """
-        if not self.articles:
-            return "no articles yet"
-        count = apnumber(self.articles)
-        noun = f"{count} article{pluralize(self.articles)}"
-        if self.first == self.last:
-            return f"{noun} published on {self.first:%-d %B %Y}"
-        start = (
-            f"{self.first.day}"
-            if (self.first.month, self.first.year) == (self.last.month, self.last.year)
-            else (f"{self.first:%-d %B %Y}" if self.first.year != self.last.year else f"{self.first:%-d %B}")
-        )
-        return f"{noun} published from {start} to {self.last:%-d %B %Y}"
-
-
-class Source(models.Model):
-    class Kind(models.TextChoices):
-        WIRE = "wire", "Wire story"
-        NEWSPAPER = "newspaper", "Newspaper"
-        STATE_AGENCY = "state_agency", "State news agency"
-        TABLOID = "tabloid", "Tabloid"
-        BROADCASTER = "broadcaster", "Broadcaster"
-        ONLINE = "online", "Online outlet"
-
-    slug = models.SlugField(unique=True, help_text="Stable id used in URLs and exports.")
-    title = models.CharField(max_length=300)
-    title_supplied = models.BooleanField(
-        default=False,
-        help_text="Tick when the article has no headline of its own and the title was written by editors.",
-    )
-    outlet = models.CharField(
-        max_length=200, blank=True, help_text="Who published this copy; blank when the article does not say."
-    )
-    origin = models.CharField(
-        max_length=200,
-        blank=True,
-        help_text="The wire agency or original reporter when it differs from the outlet "
-        "(two re-publications of one AFP story share the origin “AFP”).",
-    )
-    authors = models.CharField(max_length=300, blank=True)
-    published_on = models.DateField(help_text="Day of publication.")
-    published_on_basis_kind = models.CharField(
-        "how the publication date is known",
-        max_length=10,
-        choices=DateBasis.choices,
-        default=DateBasis.STATED,
-        help_text="“Stated” when the article prints its date; otherwise say how it was determined below.",
-    )
-    published_on_basis = models.TextField(
-        blank=True,
-        help_text="How the publication date was determined when the article does not state it; blank when it does.",
-    )
-    url = models.URLField(max_length=500, blank=True, help_text="Original URL, when the article gives one.")
-    kind = models.CharField(max_length=20, choices=Kind.choices)
-    seed_file = models.CharField(max_length=100, unique=True, help_text="File name under seeds/.")
-    text = models.TextField(help_text="The article's full text, exactly as received.")
-
-    objects = SourceQuerySet.as_manager()
-    history = HistoricalRecords()
-
-    class Meta:
-        ordering = ["published_on", "slug"]
-
-    def __str__(self):
-        return f"{self.label}: {self.title}"
-
-    def natural_key(self):
-        return (self.slug,)
-
-    def get_absolute_url(self):
-        return detail_url("source_detail", self.slug)
-
-    @property
-    def published_on_basis_label(self):
-        """ "date inferred", "date from outside knowledge", or nothing when the article prints it."""
-        kind = DateBasis(self.published_on_basis_kind)
-        return "" if kind == DateBasis.STATED else f"date {kind.phrase}"
-
-    def clean(self):
-        if self.published_on_basis_kind != DateBasis.STATED and not self.published_on_basis.strip():
-            message = "Say how the publication date was determined, since the article does not print it."
-            raise ValidationError({"published_on_basis": message})
-
-    @property
-    def label(self):
-        """How readers see the source named: "The Moscow Times (AFP)", "AFP (outlet not named)",
-        "Tabloid (outlet not named)"."""
-        if self.outlet:
-            return f"{self.outlet} ({self.origin})" if self.origin else self.outlet
-        return f"{self.origin or self.get_kind_display()} (outlet not named)"
-
-    @functools.cached_property
-    def independent_origin(self):
-        """What makes two sources one: their shared wire story, or else the outlet itself."""
-        return self.origin or self.outlet or self.slug
-
-    @staticmethod
-    def independent_origin_expression(path=""):
-        """``independent_origin`` in SQL, for a source reached through ``path``: the first
-        non-empty of origin, outlet and slug."""
-        return Coalesce(
-            NullIf(f"{path}origin", models.Value("")), NullIf(f"{path}outlet", models.Value("")), f"{path}slug"
-        )
-
-
-class NamedQuerySet(SlugQuerySet):
-    def matching_name(self, name):
-        """Rows whose name or any name variant contains ``name``, whatever its case, accents
-        or typographic quotes. Compares plain text (``search_names``), the same on every
-        database: never the JSON of the aliases, whose quotes and escapes would match too."""
-        return self.filter(search_names__contains=fold(name))
-
-
-class NamedEntity(models.Model):
-    """Shared shape of actors and places: a canonical name and its variants."""
-
-    slug = models.SlugField(unique=True, help_text="Stable id used in URLs and exports.")
-    name = models.CharField(max_length=200, help_text="The name the timeline uses.")
-    aliases = models.JSONField(
-        default=list,
-        blank=True,
-        help_text='Every other spelling or name the sources use, as a list: ["Alma-Ata"].',
-    )
-    description = models.CharField(max_length=300, blank=True)
-    search_names = models.TextField(
-        editable=False, default="", help_text="The name and its variants, folded for search; kept in step on save."
-    )
-
-    objects = NamedQuerySet.as_manager()
-
-    class Meta:
-        abstract = True
-        ordering = ["name"]
-
-    def __str__(self):
-        return self.name
-
-    def natural_key(self):
-        return (self.slug,)
-
-    def clean(self):
-        if not isinstance(self.aliases, list) or not all(isinstance(a, str) for a in self.aliases):
-            raise ValidationError({"aliases": "Give the name variants as a list of strings."})
-
-    @property
-    def names(self):
-        return [self.name, *(a for a in self.aliases if isinstance(a, str))]
-
-
-def _fold_names(sender, instance, **kwargs):
-    """Keep ``search_names`` in step with the name and its variants, for every save, loaddata included."""
-    instance.search_names = "\n".join(fold(name) for name in instance.names)
-
-
-class Actor(NamedEntity):
-    class Kind(models.TextChoices):
-        PERSON = "person", "Person"
-        GOVERNMENT = "government", "Government body or official"
-        SECURITY = "security", "Police or security force"
-        MILITARY = "military", "Armed forces"
-        ALLIANCE = "alliance", "Alliance or international organisation"
-        STATE = "state", "Country"
-        MEDIA = "media", "Media outlet"
-        GROUP = "group", "Group of people"
-
-    kind = models.CharField(max_length=20, choices=Kind.choices)
-    history = HistoricalRecords()
-
-    class Meta(NamedEntity.Meta):
-        pass
-
-    def get_absolute_url(self):
-        return detail_url("actor_detail", self.slug)
-
-
-class Place(NamedEntity):
-    class Kind(models.TextChoices):
-        COUNTRY = "country", "Country"
-        REGION = "region", "Region or province"
-        CITY = "city", "City or town"
-        SITE = "site", "Building, square or site"
-
-    kind = models.CharField(max_length=20, choices=Kind.choices)
-    latitude = models.DecimalField(max_digits=8, decimal_places=5, null=True, blank=True)
-    longitude = models.DecimalField(max_digits=8, decimal_places=5, null=True, blank=True)
-    history = HistoricalRecords()
-
-    class Meta(NamedEntity.Meta):
-        pass
-
-    def get_absolute_url(self):
-        return detail_url("place_detail", self.slug)
-
-
-pre_save.connect(_fold_names, sender=Actor, dispatch_uid="fold-actor-names")
-pre_save.connect(_fold_names, sender=Place, dispatch_uid="fold-place-names")
+from timeline.models.common import (
+    MAX_FIGURE,
+    TIMELINE_START,
+    DateBasis,
+    QuotedPassage,
+    SlugQuerySet,
+    Status,
+    Versioned,
+    detail_url,
+)
+from timeline.models.sources import Actor, Place
 
 
 class EventQuerySet(SlugQuerySet):
@@ -411,7 +151,7 @@ class EventDates:
         return f"{joiner[0]}{start}{joiner[1]}{self.end_date.day} {self.end_date:%B %Y}"
 
 
-class Event(EventDates, models.Model):
+class Event(EventDates, Versioned):
     class Category(models.TextChoices):
         PROTEST = "protest", "Protest"
         VIOLENCE = "violence", "Violence"
@@ -429,9 +169,7 @@ class Event(EventDates, models.Model):
         MONTH = "month", "Month only"
         YEAR = "year", "Year only"
 
-    class Status(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        PUBLISHED = "published", "Published"
+    Status = Status
 
     slug = models.SlugField(unique=True, max_length=100, help_text="Stable id used in URLs and exports.")
     title = models.CharField(max_length=200)
@@ -466,10 +204,6 @@ class Event(EventDates, models.Model):
     actors = models.ManyToManyField(Actor, blank=True, related_name="events")
     places = models.ManyToManyField(Place, blank=True, related_name="events")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
-    version = models.PositiveIntegerField(
-        default=1, editable=False, help_text="Goes up with every save, so that two editors cannot overwrite each other."
-    )
-
     objects = EventQuerySet.as_manager()
     history = HistoricalRecords(m2m_fields=[actors, places])
 
@@ -502,21 +236,6 @@ class Event(EventDates, models.Model):
     @property
     def is_published(self):
         return self.status == self.Status.PUBLISHED
-
-    class StaleEdit(Exception):
-        """Someone else saved the event after this copy of it was loaded."""
-
-    def save(self, *args, **kwargs):
-        """Save, unless someone else saved the event since this copy was loaded at ``version``.
-        The check is one conditional UPDATE (``WHERE version = <seen>``), which claims the
-        next version atomically on every database: of two saves at once, exactly one wins."""
-        with transaction.atomic():
-            if not self._state.adding:
-                claimed = Event.objects.filter(pk=self.pk, version=self.version).update(version=models.F("version") + 1)
-                if not claimed:
-                    raise Event.StaleEdit(f"“{self.title}” was saved by someone else since version {self.version}.")
-                self.version += 1
-            super().save(*args, **kwargs)
 
     def clean(self):
         errors = {}
@@ -588,58 +307,17 @@ class Corroboration:
         return f"{passages} from {articles}, {self.origins} independent origins"
 
 
-class PassageQuerySet(models.QuerySet):
-    def published(self):
-        """Passages of published events: what readers may see."""
-        return self.filter(Event.published_q("event__"))
-
-
-class QuotedPassage(models.Model):
-    """A verbatim passage of a source. Saving one whose quote the source does not
-    contain fails validation, wherever the data comes from."""
-
-    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="%(class)ss")
-    quote = models.TextField(help_text="Copied character for character from the source (line breaks may differ).")
-    note = models.CharField(max_length=500, blank=True, help_text="Optional: how to read this passage.")
-
-    objects = PassageQuerySet.as_manager()
-
-    class Meta:
-        abstract = True
-
-    @property
-    def source_or_none(self):
-        """The source, saved or not (an import checks quotes before it writes anything)."""
-        try:
-            return self.source
-        except ObjectDoesNotExist:
-            return None
-
-    def clean(self):
-        if self.source_or_none and self.quote and not self.span:
-            message = f"This passage does not occur in the text of “{self.source}”. Copy it exactly from the source."
-            raise ValidationError({"quote": message})
-
-    @property
-    def span(self):
-        """The passage's (start, end) offsets in its source's text, or None."""
-        return find_passage(self.source.text, self.quote)
-
-
-def broken_quotes(sources=None):
-    """Every citation and figure whose quote no longer occurs in its source's current
-    text (for instance after an editor changed the text), optionally for some sources."""
-    broken = []
-    for model in (Citation, Figure):
-        passages = model.objects.select_related("source", "event").order_by("event__date", "pk")
-        if sources is not None:
-            passages = passages.filter(source__in=sources)
-        broken += [p for p in passages if not p.span]
-    return broken
-
-
 class Citation(QuotedPassage):
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="citations")
+    claimant = models.ForeignKey(
+        Actor,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="claims",
+        help_text="Who makes the claim the passage reports (“police said”); blank when it is the article's own "
+        "reporting.",
+    )
     history = HistoricalRecords()
 
     class Meta:
@@ -738,66 +416,3 @@ class SearchEntry(models.Model):
 
     def __str__(self):
         return f"search entry of event {self.event_id}"
-
-
-class DataVersion(models.Model):
-    """One row holding a number that every change to the curated data moves on, in the
-    same transaction as the change. Everything derived from the data (rendered cards,
-    ETags, Last-Modified) is keyed by it, so nothing derived can outlive a change: unlike
-    a cache entry, the number cannot expire, be culled or go back."""
-
-    number = models.PositiveBigIntegerField(default=1)
-    changed_at = models.DateTimeField(default=datetime.datetime(2022, 1, 1, tzinfo=datetime.UTC))
-
-    class Meta:
-        verbose_name = "data version"
-
-    def __str__(self):
-        return f"data version {self.number} ({self.changed_at:%Y-%m-%d %H:%M:%S})"
-
-    @classmethod
-    def current(cls):
-        """The current version: one small query on every request, so the cheapest form of it.
-        The row is created if it is missing."""
-        with connection.cursor() as cursor:
-            cursor.execute(f"SELECT id, number, changed_at FROM {cls._meta.db_table} WHERE id = 1")
-            row = cursor.fetchone()
-        if row is None:
-            return cls.objects.get_or_create(pk=1)[0]
-        return cls.from_db(connection.alias, ["id", "number", "changed_at"], _converted(cls, row))
-
-    @classmethod
-    def bump(cls):
-        """Move the version on. Call it inside the transaction of any change that the
-        signals below do not see (bulk_create, update())."""
-        if not cls.objects.filter(pk=1).update(number=models.F("number") + 1, changed_at=Now()):
-            cls.objects.create(pk=1, number=2, changed_at=Now())
-
-
-def _converted(model, row):
-    """A raw row's values as the fields read them (SQLite returns datetimes as text)."""
-    fields = [model._meta.get_field(name) for name in ("id", "number", "changed_at")]
-    values = []
-    for field, value in zip(fields, row, strict=True):
-        for converter in connection.ops.get_db_converters(field.get_col(model._meta.db_table)):
-            value = converter(value, field.get_col(model._meta.db_table), connection)
-        values.append(value)
-    return values
-
-
-#: The models editors curate: every change to one of them is a change of the data.
-CURATED_MODELS = [Source, Actor, Place, Event, Citation, Figure]
-
-
-def _data_changed(sender, **kwargs):
-    if kwargs.get("action", "post_")[:5] == "post_":  # m2m_changed also fires before the change
-        DataVersion.bump()
-
-
-def connect_data_version():
-    """Move the data version on with every save or delete of curated data (apps.ready)."""
-    for model in CURATED_MODELS:
-        post_save.connect(_data_changed, sender=model, dispatch_uid=f"data-version-save-{model.__name__}")
-        post_delete.connect(_data_changed, sender=model, dispatch_uid=f"data-version-delete-{model.__name__}")
-    for through in (Event.actors.through, Event.places.through):
-        m2m_changed.connect(_data_changed, sender=through, dispatch_uid=f"data-version-m2m-{through.__name__}")

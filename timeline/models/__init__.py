@@ -1,0 +1,61 @@
+"""The timeline's data: sources, the actors and places they name, events, the citations and
+figures that tie every statement to a source's exact words, and where the sources differ.
+
+One module per part (common, sources, events, differences, versions); everything is
+importable from ``timeline.models``."""
+
+from timeline.models.common import (
+    MAX_FIGURE,
+    TIMELINE_START,
+    DateBasis,
+    QuotedPassage,
+    SlugQuerySet,
+    Status,
+    Versioned,
+    broken_quotes,
+    detail_url,
+    find_passage,
+)
+from timeline.models.differences import Difference, Position, PositionRelation
+from timeline.models.events import (
+    Citation,
+    Corroboration,
+    Event,
+    EventDates,
+    EventQuerySet,
+    Figure,
+    SearchEntry,
+)
+from timeline.models.sources import Actor, Coverage, NamedEntity, Place, Source
+from timeline.models.versions import CURATED_MODELS, DataVersion, connect_data_version
+
+__all__ = [
+    "CURATED_MODELS",
+    "MAX_FIGURE",
+    "TIMELINE_START",
+    "Actor",
+    "Citation",
+    "Corroboration",
+    "Coverage",
+    "DataVersion",
+    "DateBasis",
+    "Difference",
+    "Event",
+    "EventDates",
+    "EventQuerySet",
+    "Figure",
+    "NamedEntity",
+    "Place",
+    "Position",
+    "PositionRelation",
+    "QuotedPassage",
+    "SearchEntry",
+    "SlugQuerySet",
+    "Source",
+    "Status",
+    "Versioned",
+    "broken_quotes",
+    "connect_data_version",
+    "detail_url",
+    "find_passage",
+]

@@ -1,0 +1,150 @@
+"""What every part of the data shares: the timeline's span, slugs, date bases, statuses,
+the versions that keep editors from overwriting each other, and verbatim passages."""
+
+import datetime
+import functools
+import re
+
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.db import models, transaction
+from django.urls import reverse
+
+#: The first day of the day-by-day timeline; anything earlier is context.
+TIMELINE_START = datetime.date(2022, 1, 2)
+
+#: Kazakhstan has about 19 million people: a larger figure is a typing slip.
+MAX_FIGURE = 20_000_000
+
+
+@functools.lru_cache(maxsize=8192)
+def detail_url(name, slug):
+    """reverse() for the detail pages, memoised: a timeline page links to each event
+    and source many times, and reversing dominated its rendering time."""
+    return reverse(f"timeline:{name}", args=[slug])
+
+
+def find_passage(text, quote):
+    """Return the (start, end) offsets of ``quote`` in ``text``, ignoring
+    differences in whitespace only, or ``None`` when it does not occur."""
+    words = quote.split()
+    if not words:
+        return None
+    match = re.search(r"\s+".join(map(re.escape, words)), text)
+    return match.span() if match else None
+
+
+class DateBasis(models.TextChoices):
+    """How a date was established, for events and for the sources' own dates. Readers
+    see every basis but "stated", with its note."""
+
+    STATED = "stated", "Stated in the article"
+    RESOLVED = "resolved", "Resolved from the article's words and its date"
+    INFERRED = "inferred", "Inferred"
+    OUTSIDE = "outside", "Outside knowledge"
+
+    @property
+    def phrase(self):
+        """How readers are told, after the word "date": "date inferred"."""
+        return {
+            "stated": "stated",
+            "resolved": "resolved from the article's words",
+            "inferred": "inferred",
+            "outside": "from outside knowledge",
+        }[self.value]
+
+
+class SlugQuerySet(models.QuerySet):
+    def get_by_natural_key(self, slug):
+        return self.get(slug=slug)
+
+
+class Status(models.TextChoices):
+    """Whether readers see a thing: editors work on drafts."""
+
+    DRAFT = "draft", "Draft"
+    PUBLISHED = "published", "Published"
+
+
+class Versioned(models.Model):
+    """A row that two editors cannot overwrite each other's changes to: every save claims the
+    next version, and a save from a copy loaded at an older version is refused."""
+
+    version = models.PositiveIntegerField(
+        default=1, editable=False, help_text="Goes up with every save, so that two editors cannot overwrite each other."
+    )
+
+    class Meta:
+        abstract = True
+
+    class StaleEdit(Exception):
+        """Someone else saved the row after this copy of it was loaded."""
+
+    def save(self, *args, **kwargs):
+        """Save, unless someone else saved the row since this copy was loaded at ``version``.
+        The check is one conditional UPDATE (``WHERE version = <seen>``), which claims the
+        next version atomically on every database: of two saves at once, exactly one wins."""
+        with transaction.atomic():
+            if not self._state.adding:
+                rows = type(self)._default_manager.filter(pk=self.pk, version=self.version)
+                if not rows.update(version=models.F("version") + 1):
+                    raise self.StaleEdit(f"“{self}” was saved by someone else since version {self.version}.")
+                self.version += 1
+            super().save(*args, **kwargs)
+
+
+class PassageQuerySet(models.QuerySet):
+    def published(self):
+        """Passages of published events or differences: what readers may see."""
+        return self.filter(**{f"{self.model.published_via}__status": Status.PUBLISHED})
+
+
+class QuotedPassage(models.Model):
+    """A verbatim passage of a source. Saving one whose quote the source does not
+    contain fails validation, wherever the data comes from."""
+
+    source = models.ForeignKey("timeline.Source", on_delete=models.PROTECT, related_name="%(class)ss")
+    quote = models.TextField(help_text="Copied character for character from the source (line breaks may differ).")
+    note = models.CharField(max_length=500, blank=True, help_text="Optional: how to read this passage.")
+
+    objects = PassageQuerySet.as_manager()
+    #: The relation through which the passage is published: its event, or its difference.
+    published_via = "event"
+
+    class Meta:
+        abstract = True
+
+    @property
+    def owner(self):
+        """What the passage is cited in: an event, or a difference."""
+        return getattr(self, self.published_via)
+
+    @property
+    def source_or_none(self):
+        """The source, saved or not (an import checks quotes before it writes anything)."""
+        try:
+            return self.source
+        except ObjectDoesNotExist:
+            return None
+
+    def clean(self):
+        if self.source_or_none and self.quote and not self.span:
+            message = f"This passage does not occur in the text of “{self.source}”. Copy it exactly from the source."
+            raise ValidationError({"quote": message})
+
+    @property
+    def span(self):
+        """The passage's (start, end) offsets in its source's text, or None."""
+        return find_passage(self.source.text, self.quote)
+
+
+def broken_quotes(sources=None):
+    """Every passage (of every kind: citations, figures, positions) whose quote no longer
+    occurs in its source's current text, for instance after an editor changed the text;
+    optionally only for some sources."""
+    broken = []
+    for model in QuotedPassage.__subclasses__():
+        passages = model.objects.select_related("source", model.published_via).order_by("pk")
+        if sources is not None:
+            passages = passages.filter(source__in=sources)
+        broken += [p for p in passages if not p.span]
+    return broken

@@ -1,0 +1,244 @@
+"""The articles, and the actors and places they name."""
+
+import datetime
+from dataclasses import dataclass
+
+from django.contrib.humanize.templatetags.humanize import apnumber
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models.functions import Coalesce, NullIf
+from django.db.models.signals import pre_save
+from django.template.defaultfilters import pluralize
+from django.utils.functional import cached_property
+from simple_history.models import HistoricalRecords
+
+from timeline.models.common import DateBasis, SlugQuerySet, detail_url
+from timeline.search import fold
+
+
+class SourceQuerySet(SlugQuerySet):
+    def coverage(self):
+        """What the collection covers: how many articles, published from which day to which."""
+        days = self.aggregate(
+            articles=models.Count("pk"), first=models.Min("published_on"), last=models.Max("published_on")
+        )
+        return Coverage(**days)
+
+
+@dataclass(frozen=True)
+class Coverage:
+    articles: int
+    first: datetime.date | None
+    last: datetime.date | None
+
+    def __str__(self):
+        """ "five articles published from 6 to 8 January 2022" """
+        if not self.articles:
+            return "no articles yet"
+        count = apnumber(self.articles)
+        noun = f"{count} article{pluralize(self.articles)}"
+        if self.first == self.last:
+            return f"{noun} published on {self.first:%-d %B %Y}"
+        start = (
+            f"{self.first.day}"
+            if (self.first.month, self.first.year) == (self.last.month, self.last.year)
+            else (f"{self.first:%-d %B %Y}" if self.first.year != self.last.year else f"{self.first:%-d %B}")
+        )
+        return f"{noun} published from {start} to {self.last:%-d %B %Y}"
+
+
+class Source(models.Model):
+    class Kind(models.TextChoices):
+        WIRE = "wire", "Wire story"
+        NEWSPAPER = "newspaper", "Newspaper"
+        STATE_AGENCY = "state_agency", "State news agency"
+        TABLOID = "tabloid", "Tabloid"
+        BROADCASTER = "broadcaster", "Broadcaster"
+        ONLINE = "online", "Online outlet"
+
+    slug = models.SlugField(unique=True, help_text="Stable id used in URLs and exports.")
+    title = models.CharField(max_length=300)
+    title_supplied = models.BooleanField(
+        default=False,
+        help_text="Tick when the article has no headline of its own and the title was written by editors.",
+    )
+    outlet = models.CharField(
+        max_length=200, blank=True, help_text="Who published this copy; blank when the article does not say."
+    )
+    origin = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="The wire agency or original reporter when it differs from the outlet "
+        "(two re-publications of one AFP story share the origin “AFP”).",
+    )
+    authors = models.CharField(max_length=300, blank=True)
+    published_on = models.DateField(help_text="Day of publication.")
+    edition = models.PositiveSmallIntegerField(
+        default=1,
+        help_text="Orders the sources published on one day: 2 for a later edition of a story printed that day.",
+    )
+    published_on_basis_kind = models.CharField(
+        "how the publication date is known",
+        max_length=10,
+        choices=DateBasis.choices,
+        default=DateBasis.STATED,
+        help_text="“Stated” when the article prints its date; otherwise say how it was determined below.",
+    )
+    published_on_basis = models.TextField(
+        blank=True,
+        help_text="How the publication date was determined when the article does not state it; blank when it does.",
+    )
+    url = models.URLField(max_length=500, blank=True, help_text="Original URL, when the article gives one.")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    party_to_conflict = models.BooleanField(
+        default=False,
+        help_text="The outlet belongs to a party to the conflict (a belligerent's state media): what it reports "
+        "in its own voice counts as a party's claim.",
+    )
+    seed_file = models.CharField(max_length=100, unique=True, help_text="File name under seeds/.")
+    text = models.TextField(help_text="The article's full text, exactly as received.")
+
+    objects = SourceQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["published_on", "edition", "slug"]
+
+    def __str__(self):
+        return f"{self.label}: {self.title}"
+
+    def natural_key(self):
+        return (self.slug,)
+
+    def get_absolute_url(self):
+        return detail_url("source_detail", self.slug)
+
+    @property
+    def published_on_basis_label(self):
+        """ "date inferred", "date from outside knowledge", or nothing when the article prints it."""
+        kind = DateBasis(self.published_on_basis_kind)
+        return "" if kind == DateBasis.STATED else f"date {kind.phrase}"
+
+    def clean(self):
+        if self.published_on_basis_kind != DateBasis.STATED and not self.published_on_basis.strip():
+            message = "Say how the publication date was determined, since the article does not print it."
+            raise ValidationError({"published_on_basis": message})
+
+    @property
+    def label(self):
+        """How readers see the source named: "The Moscow Times (AFP)", "AFP (outlet not named)",
+        "Tabloid (outlet not named)"."""
+        if self.outlet:
+            return f"{self.outlet} ({self.origin})" if self.origin else self.outlet
+        return f"{self.origin or self.get_kind_display()} (outlet not named)"
+
+    @cached_property
+    def independent_origin(self):
+        """What makes two sources one: their shared wire story, or else the outlet itself."""
+        return self.origin or self.outlet or self.slug
+
+    @staticmethod
+    def independent_origin_expression(path=""):
+        """``independent_origin`` in SQL, for a source reached through ``path``: the first
+        non-empty of origin, outlet and slug."""
+        return Coalesce(
+            NullIf(f"{path}origin", models.Value("")), NullIf(f"{path}outlet", models.Value("")), f"{path}slug"
+        )
+
+
+class NamedQuerySet(SlugQuerySet):
+    def matching_name(self, name):
+        """Rows whose name or any name variant contains ``name``, whatever its case, accents
+        or typographic quotes. Compares plain text (``search_names``), the same on every
+        database: never the JSON of the aliases, whose quotes and escapes would match too."""
+        return self.filter(search_names__contains=fold(name))
+
+
+class NamedEntity(models.Model):
+    """Shared shape of actors and places: a canonical name and its variants."""
+
+    slug = models.SlugField(unique=True, help_text="Stable id used in URLs and exports.")
+    name = models.CharField(max_length=200, help_text="The name the timeline uses.")
+    aliases = models.JSONField(
+        default=list,
+        blank=True,
+        help_text='Every other spelling or name the sources use, as a list: ["Alma-Ata"].',
+    )
+    description = models.CharField(max_length=300, blank=True)
+    search_names = models.TextField(
+        editable=False, default="", help_text="The name and its variants, folded for search; kept in step on save."
+    )
+
+    objects = NamedQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def natural_key(self):
+        return (self.slug,)
+
+    def clean(self):
+        if not isinstance(self.aliases, list) or not all(isinstance(a, str) for a in self.aliases):
+            raise ValidationError({"aliases": "Give the name variants as a list of strings."})
+
+    @property
+    def names(self):
+        return [self.name, *(a for a in self.aliases if isinstance(a, str))]
+
+
+def _fold_names(sender, instance, **kwargs):
+    """Keep ``search_names`` in step with the name and its variants, for every save, loaddata included."""
+    instance.search_names = "\n".join(fold(name) for name in instance.names)
+
+
+class Actor(NamedEntity):
+    class Kind(models.TextChoices):
+        PERSON = "person", "Person"
+        GOVERNMENT = "government", "Government body or official"
+        SECURITY = "security", "Police or security force"
+        MILITARY = "military", "Armed forces"
+        ALLIANCE = "alliance", "Alliance or international organisation"
+        STATE = "state", "Country"
+        MEDIA = "media", "Media outlet"
+        GROUP = "group", "Group of people"
+
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    party_to_conflict = models.BooleanField(
+        default=False,
+        help_text="A party to the conflict: the Kazakh authorities and their forces, the CSTO and its members' "
+        "forces, their state media. A statement whose every claimant is a party is marked as such.",
+    )
+    history = HistoricalRecords()
+
+    class Meta(NamedEntity.Meta):
+        pass
+
+    def get_absolute_url(self):
+        return detail_url("actor_detail", self.slug)
+
+
+class Place(NamedEntity):
+    class Kind(models.TextChoices):
+        COUNTRY = "country", "Country"
+        REGION = "region", "Region or province"
+        CITY = "city", "City or town"
+        SITE = "site", "Building, square or site"
+
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    latitude = models.DecimalField(max_digits=8, decimal_places=5, null=True, blank=True)
+    longitude = models.DecimalField(max_digits=8, decimal_places=5, null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta(NamedEntity.Meta):
+        pass
+
+    def get_absolute_url(self):
+        return detail_url("place_detail", self.slug)
+
+
+pre_save.connect(_fold_names, sender=Actor, dispatch_uid="fold-actor-names")
+pre_save.connect(_fold_names, sender=Place, dispatch_uid="fold-place-names")
