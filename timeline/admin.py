@@ -9,7 +9,18 @@ from django.forms.models import BaseInlineFormSet
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
-from timeline.models import Actor, Citation, Event, Figure, Place, Source, broken_quotes
+from timeline.models import (
+    Actor,
+    Citation,
+    Difference,
+    Event,
+    Figure,
+    Place,
+    Position,
+    PositionRelation,
+    Source,
+    broken_quotes,
+)
 from timeline.passages import highlight, passages_of
 from timeline.search import fold
 
@@ -24,9 +35,10 @@ def report_broken_quotes(request, sources=None):
         messages.error(
             request,
             format_html(
-                "No longer in its source: {} of the event “{}”, quoting “{}” from {}.",
+                "No longer in its source: {} of the {} “{}”, quoting “{}” from {}.",
                 type(passage)._meta.verbose_name,
-                passage.event.title,
+                type(passage.owner)._meta.verbose_name,
+                passage.owner,
                 passage.quote,
                 passage.source.label,
             ),
@@ -46,10 +58,22 @@ class SourceAdmin(SimpleHistoryAdmin):
     readonly_fields = ["cited_passages"]
     actions = ["recheck_quotes"]
     fieldsets = [
-        (None, {"fields": ["title", "title_supplied", "slug", "kind", "outlet", "origin", "authors"]}),
+        (
+            None,
+            {"fields": ["title", "title_supplied", "slug", "kind", "outlet", "origin", "authors", "party_to_conflict"]},
+        ),
         (
             "Date and origin",
-            {"fields": ["published_on", "published_on_basis_kind", "published_on_basis", "url", "seed_file"]},
+            {
+                "fields": [
+                    "published_on",
+                    "edition",
+                    "published_on_basis_kind",
+                    "published_on_basis",
+                    "url",
+                    "seed_file",
+                ]
+            },
         ),
         ("Text", {"fields": ["text", "cited_passages"]}),
     ]
@@ -65,7 +89,12 @@ class SourceAdmin(SimpleHistoryAdmin):
     def cited_passages(self, source):
         if not source.pk:
             return "Save the source to see its cited passages."
-        passages = passages_of(source, source.citations.select_related("event"), source.figures.select_related("event"))
+        passages = passages_of(
+            source,
+            source.citations.select_related("event"),
+            source.figures.select_related("event"),
+            source.positions.select_related("difference"),
+        )
         return format_html('<div class="article-text">{}</div>', highlight(source.text, passages))
 
     @admin.action(description="Re-check every quote of the selected sources against their text")
@@ -103,7 +132,8 @@ class NamedEntityAdmin(SimpleHistoryAdmin):
 
 @admin.register(Actor)
 class ActorAdmin(NamedEntityAdmin):
-    pass
+    list_display = [*NamedEntityAdmin.list_display, "party_to_conflict"]
+    list_filter = ["kind", "party_to_conflict"]
 
 
 @admin.register(Place)
@@ -132,8 +162,8 @@ class CitationInline(admin.StackedInline):
     model = Citation
     formset = CitationFormSet
     extra = 1
-    autocomplete_fields = ["source"]
-    fields = ["source", "quote", "note"]
+    autocomplete_fields = ["source", "claimant"]
+    fields = ["source", "quote", "claimant", "note"]
 
 
 class FigureInline(admin.StackedInline):
@@ -143,28 +173,27 @@ class FigureInline(admin.StackedInline):
     fields = ["measure", ("value", "qualifier"), "scope", "claimant", "reported_on", "source", "quote", "note"]
 
 
-class EventAdminForm(forms.ModelForm):
-    """Checks the event against the citations submitted with it, and refuses to
-    overwrite a colleague's save (optimistic concurrency: a version checked on save)."""
+class VersionCheckedForm(forms.ModelForm):
+    """Refuses to overwrite a colleague's save (optimistic concurrency): the form carries the
+    version it was opened at; the save (models.Versioned) claims the next version only if the
+    row is still at it. Here the check is made early too, to keep the editor's input with a
+    message rather than fail."""
 
     expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
-
-    class Meta:
-        model = Event
-        fields = "__all__"  # noqa: DJ007 (the admin narrows them to its fieldsets)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if self.instance.pk and not self.is_bound:
             # The saved version, even when the form shows an older one from the history.
-            saved = Event.objects.filter(pk=self.instance.pk).values_list("version", flat=True)
+            saved = type(self.instance).objects.filter(pk=self.instance.pk).values_list("version", flat=True)
             self.initial["expected_version"] = saved[0]
 
     def clean(self):
         data = super().clean()
         if self.instance.pk:
             saved = (
-                Event.objects.select_for_update()  # held until the admin's transaction saves or fails
+                type(self.instance)
+                .objects.select_for_update()  # held until the admin's transaction saves or fails
                 .filter(pk=self.instance.pk)
                 .values_list("version", flat=True)
                 .first()
@@ -173,13 +202,26 @@ class EventAdminForm(forms.ModelForm):
                 # Keep the editor's input; a second save, after they have looked, will go through.
                 self.data = self.data.copy()
                 self.data["expected_version"] = saved
+                noun = type(self.instance)._meta.verbose_name
                 raise forms.ValidationError(
-                    "Someone else saved this event while you were editing it. Your changes are still in the "
-                    "form below, not saved: open the event's history in another tab to see what changed, "
+                    f"Someone else saved this {noun} while you were editing it. Your changes are still in the "
+                    f"form below, not saved: open the {noun}'s history in another tab to see what changed, "
                     "then save again to keep your version."
                 )
             self.instance.version = saved  # the version this edit started from: save() claims the next one
         return data
+
+
+class EventAdminForm(VersionCheckedForm):
+    class Meta:
+        model = Event
+        fields = "__all__"  # noqa: DJ007 (the admin narrows them to its fieldsets)
+
+
+class DifferenceAdminForm(VersionCheckedForm):
+    class Meta:
+        model = Difference
+        fields = "__all__"  # noqa: DJ007 (the admin narrows them to its fieldsets)
 
 
 @admin.register(Event)
@@ -277,3 +319,47 @@ class FigureAdmin(SimpleHistoryAdmin):
     list_select_related = ["event", "source"]
     search_fields = ["quote", "claimant", "event__title"]
     autocomplete_fields = ["event", "source"]
+
+
+class PositionInline(admin.StackedInline):
+    model = Position
+    extra = 1
+    autocomplete_fields = ["source"]
+    fields = ["source", "quote", ("reading", "claimant"), "order", "note"]
+
+
+class PositionRelationInline(admin.TabularInline):
+    """How the positions relate: save the positions first, then relate them."""
+
+    model = PositionRelation
+    extra = 0
+    fields = ["from_position", "type", "to_position"]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name in ("from_position", "to_position"):
+            difference_id = request.resolver_match.kwargs.get("object_id")
+            kwargs["queryset"] = Position.objects.filter(difference_id=difference_id).select_related("source")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+@admin.register(Difference)
+class DifferenceAdmin(SimpleHistoryAdmin):
+    form = DifferenceAdminForm
+    list_display = ["topic", "kind", "subject", "status", "position_count"]
+    list_filter = ["status", "kind", "subject", ("positions__source", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["topic", "note", "positions__quote", "positions__reading"]
+    prepopulated_fields = {"slug": ["topic"]}
+    autocomplete_fields = ["events"]
+    filter_horizontal = ["figures"]
+    inlines = [PositionInline, PositionRelationInline]
+    fieldsets = [
+        (None, {"fields": ["topic", "slug", "status", "kind", "subject", "note", "expected_version"]}),
+        ("What it concerns", {"fields": ["events", "figures"]}),
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(position_total=Count("positions", distinct=True))
+
+    @admin.display(description="Positions", ordering="position_total")
+    def position_count(self, difference):
+        return difference.position_total

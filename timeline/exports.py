@@ -10,6 +10,7 @@ import orjson
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
+from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.html import escape, format_html, format_html_join
 
@@ -17,10 +18,13 @@ from timeline.models import (
     Actor,
     Citation,
     Corroboration,
+    Difference,
     Event,
     EventDates,
     Figure,
     Place,
+    Position,
+    PositionRelation,
     Source,
     detail_url,
 )
@@ -74,11 +78,13 @@ def source_dict(source):
         "origin": source.origin,
         "authors": source.authors,
         "published_on": _iso(source.published_on),
+        "edition": source.edition,
         "published_on_basis_kind": source.published_on_basis_kind,
         "published_on_basis": source.published_on_basis,
         "url": source.url,
         "seed_file": source.seed_file,
         "kind": source.kind,
+        "party_to_conflict": source.party_to_conflict,
         "text": source.text,
     }
 
@@ -88,6 +94,7 @@ def actor_dict(actor):
         "id": actor.slug,
         "name": actor.name,
         "kind": actor.kind,
+        "party_to_conflict": actor.party_to_conflict,
         "aliases": actor.aliases,
         "description": actor.description,
     }
@@ -120,13 +127,23 @@ def event_dict(event, site_url):
         "title": event.title,
         "summary": summary_as_known(event) or WITHHELD_SUMMARY,
         "summary_withheld": not summary_as_known(event),
+        "corroboration": event.corroboration.as_dict(),
         "category": event.category,
         "actors": [actor.slug for actor in event.actors],
         "places": [place.slug for place in event.places],
         "url": site_url + event.path,
-        "citations": [{"source": c.source.slug, "quote": c.quote, "note": c.note} for c in event.citations],
+        "citations": [
+            {
+                "source": c.source.slug,
+                "quote": c.quote,
+                "note": c.note,
+                "claimant": c.claimant_actor.slug if c.claimant_actor else None,
+            }
+            for c in event.citations
+        ],
         "figures": [
             {
+                "id": figure_id(event.slug, number),
                 "measure": f.measure,
                 "value": f.value,
                 "qualifier": f.qualifier,
@@ -137,9 +154,20 @@ def event_dict(event, site_url):
                 "quote": f.quote,
                 "note": f.note,
             }
-            for f in event.figures
+            for number, f in enumerate(event.figures, start=1)
         ],
     }
+
+
+def figure_id(event_slug, number):
+    """A figure's id in the JSON export: its event and its place among the event's figures, so that
+    it survives an export, an import elsewhere and an export again (database ids would not)."""
+    return f"{event_slug}/figure-{number}"
+
+
+def position_id(difference_slug, number):
+    """A position's id in the JSON export: its difference and its place among the positions."""
+    return f"{difference_slug}/position-{number}"
 
 
 # Event records: what the exports read, fetched as plain rows ---------------------------------------
@@ -161,6 +189,11 @@ class Passage:
     claimant: str = ""
     reported_on: datetime.date | None = None
     scope: str = ""
+    claimant_actor: Actor | None = None  # a citation's claimant (a figure's claimant is text)
+
+    @property
+    def claimed_by_a_party(self):  # as Citation.claimed_by_a_party
+        return self.claimant_actor.party_to_conflict if self.claimant_actor else self.source.party_to_conflict
 
 
 @dataclass(slots=True)
@@ -267,8 +300,12 @@ class RelatedRows:
         self.ids = ",".join(str(int(pk)) for pk in event_ids)
         words = "quote, note" if "quotes" in read else "'', ''"
         self.citations = collections.defaultdict(list)
-        for event_id, pk, source_id, quote, note in self._rows(Citation, f"id, source_id, {words}"):
-            self.citations[event_id].append(Passage(pk, f"c{pk}", source_id, sources[source_id], quote, note))
+        for event_id, pk, source_id, claimant_id, quote, note in self._rows(
+            Citation, f"id, source_id, claimant_id, {words}"
+        ):
+            claimant = actors[claimant_id] if claimant_id else None
+            passage = Passage(pk, f"c{pk}", source_id, sources[source_id], quote, note, claimant_actor=claimant)
+            self.citations[event_id].append(passage)
         self.figures = collections.defaultdict(list)
         columns = "id, source_id, quote, note, measure, value, qualifier, claimant, reported_on, scope"
         for event_id, pk, source_id, *fields, reported_on, scope in self._rows(Figure, columns, "figures" in read):
@@ -320,7 +357,127 @@ def timeline_json(events=None, *, known_on=None, site_url=None, now=None):
     yield '"events": [\n'
     for number, event in enumerate(event_records(events, known_on)):
         yield ("" if number == 0 else ",\n") + _dump(event_dict(event, site_url))
+    yield '\n],\n"differences": [\n'
+    differences, figure_ids = differences_of(events, known_on)
+    yield ",\n".join(_dump(difference_dict(d, figure_ids)) for d in differences)
     yield "\n]}\n"
+
+
+# Where the sources differ --------------------------------------------------------------------------
+
+
+def differences_of(events, known_on=None):
+    """The published differences that concern at least one of ``events``, each with only
+    those events and their figures, and with only the positions of sources published by
+    ``known_on`` (a difference left with none is left out)."""
+    positions = Position.objects.select_related("source").defer("source__text")
+    if known_on:
+        positions = positions.filter(source__published_on__lte=known_on)
+    selected = events.values("pk")
+    differences = (
+        Difference.objects.published()
+        .filter(events__in=selected)
+        .distinct()
+        .order_by("kind", "topic")
+        .prefetch_related(
+            Prefetch("positions", queryset=positions),
+            Prefetch("relations", queryset=PositionRelation.objects.order_by("pk")),
+            Prefetch("events", queryset=Event.objects.filter(pk__in=selected).only("slug")),
+            Prefetch("figures", queryset=Figure.objects.filter(event__in=selected, source__in=_sources(known_on))),
+        )
+    )
+    differences = [d for d in differences if d.positions.all()]
+    return differences, _figure_ids(differences, known_on)
+
+
+def _figure_ids(differences, known_on):
+    """{figure pk: its export id} for the figures the differences link, numbered as their events
+    number them in the export (figure_id)."""
+    events = {figure.event_id for difference in differences for figure in difference.figures.all()}
+    ids = {}
+    figures = Figure.objects.filter(event__in=events, source__in=_sources(known_on)).select_related("event")
+    by_event = {}
+    for figure in figures.order_by("event_id", *Figure._meta.ordering):
+        by_event.setdefault(figure.event_id, []).append(figure)
+    for group in by_event.values():
+        for number, figure in enumerate(group, start=1):
+            ids[figure.pk] = figure_id(figure.event.slug, number)
+    return ids
+
+
+def _sources(known_on):
+    return Source.objects.filter(published_on__lte=known_on) if known_on else Source.objects.all()
+
+
+def difference_dict(difference, figure_ids):
+    """A difference as the JSON export writes it: a public contract (fields may be added).
+    ``figure_ids`` gives the export id of each figure (by pk)."""
+    ids = {position.pk: position_id(difference.slug, n) for n, position in enumerate(difference.positions.all(), 1)}
+    return {
+        "id": difference.slug,
+        "topic": difference.topic,
+        "kind": difference.kind,
+        "subject": difference.subject,
+        "note": difference.note,
+        "events": [event.slug for event in difference.events.all()],
+        "figures": [figure_ids[figure.pk] for figure in difference.figures.all()],
+        "positions": [
+            {
+                "id": ids[position.pk],
+                "source": position.source.slug,
+                "quote": position.quote,
+                "reading": position.reading,
+                "claimant": position.claimant,
+                "note": position.note,
+                "order": position.order,
+            }
+            for position in difference.positions.all()
+        ],
+        "relations": [
+            {"from": ids[relation.from_position_id], "to": ids[relation.to_position_id], "type": relation.type}
+            for relation in difference.relations.all()
+            if relation.from_position_id in ids and relation.to_position_id in ids
+        ],
+    }
+
+
+DIFFERENCE_COLUMNS = [
+    "difference_id", "topic", "kind", "subject", "position_id", "source_id", "source_origin", "reading",
+    "claimant", "quote", "note", "relations", "event_ids", "url",
+]  # fmt: skip
+
+
+def difference_rows(events=None, *, known_on=None, site_url=None):
+    """differences.csv: one row per position, with its difference and how it relates to others."""
+    if events is None:
+        events = Event.objects.published()
+    site_url = _site_url(site_url)
+    yield DIFFERENCE_COLUMNS
+    differences, figure_ids = differences_of(events, known_on)
+    for difference in differences:
+        row = difference_dict(difference, figure_ids)
+        for number, position in enumerate(difference.positions.all(), start=1):
+            relations = [
+                f"{r['type']} {r['to']}" for r in row["relations"] if r["from"] == row["positions"][number - 1]["id"]
+            ]
+            yield spreadsheet_safe(
+                [
+                    difference.slug,
+                    difference.topic,
+                    difference.kind,
+                    difference.subject,
+                    row["positions"][number - 1]["id"],
+                    position.source.slug,
+                    position.source.independent_origin,
+                    position.reading,
+                    position.claimant,
+                    position.quote,
+                    position.note,
+                    "; ".join(relations),
+                    ";".join(row["events"]),
+                    site_url + difference.get_absolute_url(),
+                ]
+            )
 
 
 # TimelineJS 3 ------------------------------------------------------------------------------------
@@ -411,6 +568,8 @@ EVENT_COLUMNS = [
     "independent_origins",
     "summary",
     "url",
+    "corroboration",
+    "parties_only",
 ]
 FIGURE_COLUMNS = [
     "event_id",
@@ -454,6 +613,7 @@ def event_rows(events=None, *, known_on=None, site_url=None):
     read = {"links", "figures"} if known_on else {"links"}
     for event in event_records(events, known_on, read=read):
         sources = [c.source for c in event.citations]
+        corroboration = event.corroboration
         place = _located_place(event)
         row = [
             event.slug,
@@ -476,6 +636,8 @@ def event_rows(events=None, *, known_on=None, site_url=None):
             len({s.independent_origin for s in sources}),
             summary_as_known(event) or WITHHELD_SUMMARY,
             site_url + event.path,
+            corroboration.level.value,
+            corroboration.parties_only,
         ]
         yield spreadsheet_safe(row)
 

@@ -8,7 +8,7 @@ from dateutil import parser as dateutil_parser
 from django import forms
 from django.http import QueryDict
 
-from timeline.models import Actor, Event, Place, Source
+from timeline.models import Actor, Difference, Event, Place, Source
 
 DEFAULT_YEAR = 2022
 DATE_FIELDS = ("start", "end", "known_on")
@@ -97,6 +97,11 @@ class TimelineFilterForm(forms.Form):
     kind = forms.MultipleChoiceField(
         label="Kinds of source", choices=Source.Kind.choices, required=False, widget=forms.CheckboxSelectMultiple
     )
+    corroborated = forms.BooleanField(
+        label="Independently corroborated only",
+        required=False,
+        help_text="Events that at least two independent origins report (two printings of one wire story are one).",
+    )
     page = forms.IntegerField(min_value=1, max_value=100_000, required=False, widget=forms.HiddenInput)
 
     #: The fields that narrow the selection (``page`` only picks a chunk of it), as a chip names them.
@@ -110,6 +115,7 @@ class TimelineFilterForm(forms.Form):
         "place": "Place",
         "source": "Source",
         "kind": "Kind of source",
+        "corroborated": "Independently corroborated only",
     }
 
     @property
@@ -177,6 +183,8 @@ class TimelineFilterForm(forms.Form):
             events = events.cited_by(Source.objects.filter(kind__in=data["kind"]))
         if data.get("known_on"):
             events = events.cited_by(Source.objects.filter(published_on__lte=data["known_on"]))
+        if data.get("corroborated"):
+            events = events.independently_corroborated(data.get("known_on"))
         if data.get("q"):
             events = events.search(data["q"])
         return events
@@ -198,7 +206,10 @@ class TimelineFilterForm(forms.Form):
                 remaining = query.copy()
                 remaining.setlist(name, [v for v in values if v != value])
                 remaining.pop("page", None)
-                chips.append((f"{chip_label}: {names.get(value, value)}", remaining.urlencode()))
+                on_or_off = isinstance(self.fields[name], forms.BooleanField)
+                chips.append(
+                    (chip_label if on_or_off else f"{chip_label}: {names.get(value, value)}", remaining.urlencode())
+                )
         return chips
 
     def _choice_labels(self, name):
@@ -207,3 +218,29 @@ class TimelineFilterForm(forms.Form):
         if isinstance(field, forms.ModelMultipleChoiceField):
             return {obj.slug: field.label_from_instance(obj) for obj in field.queryset}
         return dict(getattr(field, "choices", ()))
+
+
+class DifferenceFilterForm(forms.Form):
+    """The filters of /differences/: by kind, by source, by event."""
+
+    kind = forms.MultipleChoiceField(
+        label="Kinds", choices=Difference.Kind.choices, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    source = SlugMultipleChoiceField(Source.objects.all(), label="Sources")
+    event = forms.CharField(required=False, max_length=100, widget=forms.HiddenInput)
+
+    def clean_event(self):
+        slug = self.cleaned_data["event"]
+        if slug and not (SLUG.fullmatch(slug) and Event.objects.published().filter(slug=slug).exists()):
+            raise forms.ValidationError(f"No published event has the id “{slug[:100]}”.")
+        return slug
+
+    def filter(self, differences):
+        data = self.cleaned_data
+        if data.get("kind"):
+            differences = differences.filter(kind__in=data["kind"])
+        if data.get("source"):
+            differences = differences.filter(positions__source__in=data["source"]).distinct()
+        if data.get("event"):
+            differences = differences.filter(events__slug=data["event"])
+        return differences

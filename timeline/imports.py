@@ -13,11 +13,24 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from timeline.exports import SCHEMA_PATH
-from timeline.models import Actor, Citation, DataVersion, DateBasis, Event, Figure, Place, Source
+from timeline.models import (
+    Actor,
+    Citation,
+    DataVersion,
+    DateBasis,
+    Difference,
+    Event,
+    Figure,
+    Place,
+    Position,
+    PositionRelation,
+    Source,
+    Status,
+)
 from timeline.search import indexing_deferred
 
 SCHEMA = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
-COLLECTIONS = {"sources": Source, "actors": Actor, "places": Place, "events": Event}
+COLLECTIONS = {"sources": Source, "actors": Actor, "places": Place, "events": Event, "differences": Difference}
 
 
 @dataclass(frozen=True)
@@ -56,6 +69,8 @@ def build_source(row):
         for k in ("title", "outlet", "origin", "authors", "published_on_basis", "url", "seed_file", "kind", "text")
     }
     fields["published_on_basis_kind"] = row.get("published_on_basis_kind", DateBasis.STATED)
+    fields["edition"] = row.get("edition", 1)
+    fields["party_to_conflict"] = row.get("party_to_conflict", False)
     return Source(
         slug=row["id"],
         title_supplied=row.get("title_supplied", False),
@@ -69,7 +84,10 @@ def _decimal(value):
 
 
 def build_named(model, row):
-    extra = {"latitude": _decimal(row["latitude"]), "longitude": _decimal(row["longitude"])} if model is Place else {}
+    if model is Place:
+        extra = {"latitude": _decimal(row["latitude"]), "longitude": _decimal(row["longitude"])}
+    else:
+        extra = {"party_to_conflict": row.get("party_to_conflict", False)}
     return model(
         slug=row["id"],
         name=row["name"],
@@ -116,7 +134,7 @@ def validate(doc):
         return problems  # the checks below rely on the document's shape
 
     for key in COLLECTIONS:
-        for item_id, count in Counter(item["id"] for item in doc[key]).items():
+        for item_id, count in Counter(item["id"] for item in doc.get(key, [])).items():
             if count > 1:
                 problems.append(Problem(f"{key[:-1]} {item_id!r}", f"the id appears {count} times in {key}"))
 
@@ -152,19 +170,62 @@ def validate(doc):
                         Problem(f"{where}, {kind}[{position}].source", f"no source has the id {item['source']!r}")
                     )
                     continue
-                fields = {k: v for k, v in item.items() if k != "source"}
+                fields = {k: v for k, v in item.items() if k not in ("source", "id")}
                 if model is Figure:
                     fields["reported_on"] = _date(fields["reported_on"])
+                claimant = fields.pop("claimant", None) if model is Citation else None
+                if claimant and claimant not in known["actors"]:
+                    where_claimant = f"{where}, {kind}[{position}].claimant"
+                    problems.append(Problem(where_claimant, f"no actor has the id {claimant!r}"))
                 problems += _model_problems(
                     f"{where}, {kind}[{position}]",
                     model(source=source, **fields),
-                    exclude=["event", "source"],  # the source may be unsaved
+                    # The source, and a citation's claimant, may not be saved yet.
+                    exclude=["event", "source", *(["claimant"] if model is Citation else [])],
                 )
                 if model is Citation:
                     cited.append(source)
         event = build_event(row)
         problems += _model_problems(where, event)
         problems += [Problem(f"{where}, {field}", message) for field, message in event.citation_errors(cited).items()]
+    problems += _difference_problems(doc, sources)
+    return problems
+
+
+def _difference_problems(doc, sources):
+    """What is wrong with the document's differences: unknown events, figures or sources,
+    relations between positions they do not hold, quotes not in their sources."""
+    problems = []
+    events = {row["id"] for row in doc["events"]} | set(Event.objects.values_list("slug", flat=True))
+    figures = {figure["id"] for row in doc["events"] for figure in row["figures"] if "id" in figure}
+    for number, row in enumerate(doc.get("differences", [])):
+        where = _where(doc, ["differences", number])
+        difference = Difference(slug=row["id"], topic=row["topic"], kind=row["kind"], subject=row.get("subject", ""))
+        problems += _model_problems(where, difference)
+        problems += [
+            Problem(f"{where}, events", f"no event has the id {ref!r}") for ref in row["events"] if ref not in events
+        ]
+        for ref in row.get("figures", []):
+            if ref not in figures:
+                problems.append(Problem(f"{where}, figures", f"no figure of the document has the id {ref!r}"))
+        for position_number, item in enumerate(row["positions"]):
+            source = sources.get(item["source"])
+            if source is None:
+                problems.append(
+                    Problem(f"{where}, positions[{position_number}].source", f"no source has the id {item['source']!r}")
+                )
+                continue
+            position = Position(source=source, **{k: v for k, v in item.items() if k not in ("id", "source")})
+            problems += _model_problems(
+                f"{where}, positions[{position_number}]", position, exclude=["difference", "source"]
+            )
+        positions = {item["id"] for item in row["positions"]}
+        for relation in row["relations"]:
+            for end in ("from", "to"):
+                if relation[end] not in positions:
+                    problems.append(
+                        Problem(f"{where}, relations", f"no position of this difference has the id {relation[end]!r}")
+                    )
     return problems
 
 
@@ -196,6 +257,7 @@ def import_document(doc, progress=None, progress_every=1000):
     """Upsert everything in a validated ``doc``. An event's citations and figures are
     replaced by the document's. ``progress(done, total)`` is called as events go in."""
     summary = Summary(Counter(), Counter())
+    figure_of = {}  # a figure's id in the document: the figure it became
     sources = {row["id"]: _upsert(build_source(row), summary, "sources") for row in doc["sources"] if "text" in row}
     named = {}
     for key, model in (("actors", Actor), ("places", Place)):
@@ -217,10 +279,16 @@ def import_document(doc, progress=None, progress_every=1000):
             for ref in {i["source"] for i in (*row["citations"], *row["figures"])}
         }
         Citation.objects.bulk_create(
-            Citation(event=event, source=source_of[c["source"]], quote=c["quote"], note=c.get("note", ""))
+            Citation(
+                event=event,
+                source=source_of[c["source"]],
+                quote=c["quote"],
+                note=c.get("note", ""),
+                claimant=lookup(Actor, "actors", c["claimant"], named) if c.get("claimant") else None,
+            )
             for c in row["citations"]
         )
-        Figure.objects.bulk_create(
+        created = Figure.objects.bulk_create(
             Figure(
                 event=event,
                 source=source_of[f["source"]],
@@ -235,7 +303,44 @@ def import_document(doc, progress=None, progress_every=1000):
             )
             for f in row["figures"]
         )
+        figure_of |= {f["id"]: figure for f, figure in zip(row["figures"], created, strict=True) if "id" in f}
         if progress and (number % progress_every == 0 or number == total):
             progress(number, total)
+    for row in doc.get("differences", []):
+        _import_difference(row, summary, figure_of, sources)
     DataVersion.bump()  # the citations and figures went in by bulk_create, which sends no signal
     return summary
+
+
+def _import_difference(row, summary, figure_of, sources):
+    """Upsert a difference by id, replacing its positions and their relations."""
+    fields = {
+        "topic": row["topic"],
+        "kind": row["kind"],
+        "subject": row.get("subject", ""),
+        "note": row.get("note", ""),
+    }
+    difference = _upsert(Difference(slug=row["id"], status=Status.PUBLISHED, **fields), summary, "differences")
+    difference.events.set(Event.objects.filter(slug__in=row["events"]))
+    difference.figures.set([figure_of[ref] for ref in row.get("figures", [])])
+    difference.positions.all().delete()  # and, with them, their relations
+    position_of = {}
+    for item in row["positions"]:
+        position_of[item["id"]] = Position.objects.create(
+            difference=difference,
+            source=sources.get(item["source"]) or Source.objects.get(slug=item["source"]),
+            quote=item["quote"],
+            reading=item["reading"],
+            claimant=item["claimant"],
+            note=item.get("note", ""),
+            order=item.get("order", 0),
+        )
+    PositionRelation.objects.bulk_create(
+        PositionRelation(
+            difference=difference,
+            from_position=position_of[relation["from"]],
+            to_position=position_of[relation["to"]],
+            type=relation["type"],
+        )
+        for relation in row["relations"]
+    )

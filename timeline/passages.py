@@ -14,18 +14,19 @@ class Passage:
     anchor: str  # the element id that references link to
     start: int
     end: int
-    event: object  # the event that cites the passage
+    owner: object  # the event or the difference that cites the passage: it has a title and a URL
     quote: str
 
 
-def passages_of(source, citations, figures):
-    """The located passages of ``source`` quoted by the given citations and figures,
-    in text order. A passage that no longer occurs in the text is left out."""
+def passages_of(source, *quoted_passages):
+    """The located passages of ``source`` quoted by the given citations, figures and
+    positions (querysets or lists), in text order. A passage that no longer occurs in the
+    text is left out."""
     found = []
-    for quoted in (*citations, *figures):
+    for quoted in itertools.chain(*quoted_passages):
         span = find_passage(source.text, quoted.quote)
         if span:
-            found.append(Passage(quoted.anchor, *span, quoted.event, quoted.quote))
+            found.append(Passage(quoted.anchor, *span, quoted.owner, quoted.quote))
     return sorted(found, key=lambda p: (p.start, -p.end, p.anchor))
 
 
@@ -55,9 +56,9 @@ def highlight(text, passages):
                 format_html(
                     '<a class="backlink" href="{}#{}"><span aria-hidden="true">↩</span>'
                     '<span class="visually-hidden">cited in: {}</span></a>',
-                    passage.event.get_absolute_url(),
+                    passage.owner.get_absolute_url(),
                     passage.anchor,
-                    passage.event.title,
+                    passage.owner.title,
                 )
             )
     return mark_safe("".join(html))

@@ -9,6 +9,9 @@ timeline_patterns = [
     path("sources/", views.source_list, name="source_list"),
     path("sources/<slug:slug>/", views.source_detail, name="source_detail"),
     path("figures/", views.figure_list, name="figure_list"),
+    path("differences/", views.difference_list, name="difference_list"),
+    path("differences/words/", views.words_used, name="words_used"),
+    path("differences/<slug:slug>/", views.difference_detail, name="difference_detail"),
     path("actors/", views.actor_list, name="actor_list"),
     path("actors/<slug:slug>/", views.actor_detail, name="actor_detail"),
     path("places/", views.place_list, name="place_list"),
@@ -18,6 +21,7 @@ timeline_patterns = [
     path("export/timelinejs.json", views.export_timelinejs, name="export_timelinejs"),
     path("export/events.csv", views.export_events_csv, name="export_events_csv"),
     path("export/figures.csv", views.export_figures_csv, name="export_figures_csv"),
+    path("export/differences.csv", views.export_differences_csv, name="export_differences_csv"),
     path("export/schema.json", views.export_schema, name="export_schema"),
 ]
 

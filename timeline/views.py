@@ -3,7 +3,7 @@ import functools
 import itertools
 
 from django.db import DatabaseError, connection
-from django.db.models import Count, Min
+from django.db.models import Count, Min, Prefetch
 from django.http import FileResponse, Http404, JsonResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
@@ -17,9 +17,10 @@ from django_htmx.http import push_url, replace_url
 
 from timeline import exports, search
 from timeline.caching import VARYING_HEADERS, cached_page, conditional, data_version, event_cards
+from timeline.charts import StepChart
 from timeline.days import day_strip, sections_of
-from timeline.forms import RENAMED_PARAMETERS, TimelineFilterForm
-from timeline.models import TIMELINE_START, Actor, Event, Figure, Place, Source
+from timeline.forms import RENAMED_PARAMETERS, DifferenceFilterForm, TimelineFilterForm
+from timeline.models import TIMELINE_START, Actor, Difference, Event, Figure, Place, Position, Source
 from timeline.passages import highlight, passages_of
 
 EXPORT_NAME = "kazakhstan-2022"  # downloads are named kazakhstan-2022-events.csv and so on
@@ -196,6 +197,7 @@ def event_detail(request, slug):
     event = get_object_or_404(events.with_related(), slug=slug)
     context = {
         "event": event,
+        "differences": event.differences.published(),
         "jsonld": exports.event_jsonld(event, base_url(request)),
         "permalink": base_url(request) + event.get_absolute_url(),
         "timeline_url": timeline_url_of(event),
@@ -223,7 +225,8 @@ def source_detail(request, slug):
     source = get_object_or_404(Source, slug=slug)
     citations = source.citations.published().select_related("event")
     figures = source.figures.published().select_related("event")
-    passages = passages_of(source, citations, figures)
+    positions = source.positions.published().select_related("difference")
+    passages = passages_of(source, citations, figures, positions)
     return render(
         request,
         "timeline/source_detail.html",
@@ -236,9 +239,13 @@ def source_detail(request, slug):
 def figure_list(request):
     """Each quantity with every source's version of it, side by side: one table per measure
     and scope, since only numbers that count the same thing over the same ground compare."""
-    figures = Figure.objects.published().select_related("source", "event")
+    figures = (
+        Figure.objects.published()
+        .select_related("source", "event")
+        .prefetch_related(Prefetch("differences", queryset=Difference.objects.published()))
+    )
     groups = {}
-    for figure in figures.order_by("reported_on", "source__published_on", "source__slug", "pk"):
+    for figure in figures.order_by("reported_on", "source__published_on", "source__edition", "source__slug", "pk"):
         groups.setdefault((figure.measure, figure.scope), []).append(figure)
     order = {measure: number for number, measure in enumerate(Figure.Measure.values)}
     measures = [
@@ -249,10 +256,60 @@ def figure_list(request):
             "figures": figures,
             "events": list(dict.fromkeys(f.event for f in figures)),
             "disputed": len({(f.value, f.qualifier) for f in figures}) > 1,
+            "chart": StepChart.of(figures),
+            "differences": list(dict.fromkeys(d for f in figures for d in f.differences.all())),
         }
         for (measure, scope), figures in sorted(groups.items(), key=lambda item: (order[item[0][0]], item[0][1]))
     ]
     return render(request, "timeline/figure_list.html", {"measures": measures})
+
+
+@require_GET
+@cached_page
+def difference_list(request):
+    """Every difference between the sources, grouped by kind, each with its positions side by side."""
+    form = DifferenceFilterForm(canonical_query(request.GET))
+    if not form.is_valid():
+        return render(request, "timeline/difference_list.html", {"form": form, "groups": []}, status=400)
+    differences = form.filter(Difference.objects.published()).with_related()
+    by_kind = {}
+    for difference in differences:
+        by_kind.setdefault(difference.kind, []).append(difference)
+    groups = [(kind, by_kind[kind.value]) for kind in Difference.Kind if kind.value in by_kind]
+    context = {"form": form, "groups": groups, "count": sum(len(group) for _, group in groups)}
+    return render(request, "timeline/difference_list.html", context)
+
+
+@require_GET
+@cached_page
+def difference_detail(request, slug):
+    difference = get_object_or_404(Difference.objects.published().with_related(), slug=slug)
+    figures = list(difference.figures.select_related("source", "event"))
+    context = {"difference": difference, "figures": figures, "chart": StepChart.of(figures)}
+    return render(request, "timeline/difference_detail.html", context)
+
+
+@require_GET
+@cached_page
+def words_used(request):
+    """How each source names the protesters, the foreign troops, the violence and the city:
+    a row per subject, a column per source, each cell the source's own words."""
+    sources = list(Source.objects.defer("text"))
+    positions = (
+        Position.objects.published()
+        .exclude(difference__subject="")
+        .select_related("source", "difference")
+        .order_by("difference__subject", "source__published_on", "source__edition", "order", "pk")
+    )
+    cells = {}
+    for position in positions:
+        cells.setdefault((position.difference.subject, position.source_id), []).append(position)
+    rows = [
+        (subject, [cells.get((subject.value, source.pk), []) for source in sources])
+        for subject in Difference.Subject
+        if any((subject.value, source.pk) in cells for source in sources)
+    ]
+    return render(request, "timeline/words_used.html", {"sources": sources, "rows": rows})
 
 
 class Echo:
@@ -329,6 +386,12 @@ def export_timelinejs(request, events, known_on):
 def export_events_csv(request, events, known_on):
     rows = exports.event_rows(events, known_on=known_on, site_url=base_url(request))
     return _csv_response(rows, f"{EXPORT_NAME}-events.csv")
+
+
+@filtered_export
+def export_differences_csv(request, events, known_on):
+    rows = exports.difference_rows(events, known_on=known_on, site_url=base_url(request))
+    return _csv_response(rows, f"{EXPORT_NAME}-differences.csv")
 
 
 @filtered_export

@@ -9,7 +9,7 @@ function outlineTargetPassage() {
     piece.classList.remove("is-target");
   }
   const anchor = decodeURIComponent(location.hash.slice(1));
-  if (!/^[cf]\d+$/.test(anchor)) return;
+  if (!/^[cfp]\d+$/.test(anchor)) return;
   for (const piece of document.querySelectorAll("mark[data-passages]")) {
     if (piece.dataset.passages.split(" ").includes(anchor)) piece.classList.add("is-target");
   }

@@ -83,6 +83,10 @@ class Difference(Versioned):
     def is_published(self):
         return self.status == Status.PUBLISHED
 
+    @property
+    def title(self):
+        return self.topic
+
 
 class Position(QuotedPassage):
     """One source's answer to a difference's question, in the source's exact words."""

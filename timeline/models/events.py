@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
 from django.db import models
+from django.db.models import Count
 from django.template.defaultfilters import pluralize
 from simple_history.models import HistoricalRecords
 
@@ -19,7 +20,7 @@ from timeline.models.common import (
     Versioned,
     detail_url,
 )
-from timeline.models.sources import Actor, Place
+from timeline.models.sources import Actor, Place, Source
 
 
 class EventQuerySet(SlugQuerySet):
@@ -73,6 +74,15 @@ class EventQuerySet(SlugQuerySet):
             | (same_order & same_time & models.Q(slug__lt=event.slug))
         )
 
+    def independently_corroborated(self, known_on=None):
+        """Events that at least two independent origins report (by ``known_on``, if given)."""
+        citations = Citation.objects.all()
+        if known_on:
+            citations = citations.filter(source__published_on__lte=known_on)
+        origins = Count(Source.independent_origin_expression("source__"), distinct=True)
+        corroborated = citations.values("event_id").annotate(origins=origins).filter(origins__gte=2)
+        return self.filter(pk__in=corroborated.values("event_id"))
+
     def carried_over(self):
         """Events whose date is uncertain or that span several days."""
         return self.filter(end_date__gt=models.F("date"))
@@ -83,7 +93,7 @@ class EventQuerySet(SlugQuerySet):
         whether the event is also cited by sources published later (its summary, written
         from all of them, then says more than was known)."""
         # Not the sources' full texts: a page of events would drag each one in hundreds of times.
-        citations = Citation.objects.select_related("source").defer("source__text")
+        citations = Citation.objects.select_related("source", "claimant").defer("source__text")
         figures = Figure.objects.select_related("source").defer("source__text")
         events = self
         if known_on:
@@ -280,31 +290,64 @@ class Event(EventDates, Versioned):
 
 @dataclass(frozen=True)
 class Corroboration:
-    """How many passages, articles and independent origins stand behind a statement.
-    Two re-publications of one wire story are two articles but one origin."""
+    """How much stands behind a statement, computed from its citations, never typed by hand:
+    how many passages, articles and independent origins (two printings of one wire story are
+    two articles but one origin), and whether every claimant is a party to the conflict."""
+
+    class Level(models.TextChoices):
+        NONE = "none", "No passage"
+        ONE_PASSAGE = "one_passage", "One passage"
+        ONE_ARTICLE = "one_article", "One article"
+        ONE_ORIGIN = "one_origin", "Several articles of one origin"
+        INDEPENDENT = "independent", "Independently corroborated"
 
     passages: int
     articles: int
     origins: int
     origin_names: tuple
+    parties_only: bool  # every claimant is a party to the conflict
 
     @classmethod
     def of(cls, citations):
         citations = list(citations)
         sources = {c.source_id: c.source for c in citations}
         origins = dict.fromkeys(s.independent_origin for s in sources.values())
-        return cls(len(citations), len(sources), len(origins), tuple(origins))
+        parties_only = bool(citations) and all(c.claimed_by_a_party for c in citations)
+        return cls(len(citations), len(sources), len(origins), tuple(origins), parties_only)
+
+    @property
+    def level(self):
+        if self.origins > 1:
+            return self.Level.INDEPENDENT
+        if self.articles > 1:
+            return self.Level.ONE_ORIGIN
+        if self.passages > 1:
+            return self.Level.ONE_ARTICLE
+        return self.Level.ONE_PASSAGE if self.passages else self.Level.NONE
 
     def __str__(self):
         """In words: "1 passage from 1 article", "4 passages from 2 articles of one origin
-        (AFP)", "7 passages from 4 articles, 3 independent origins"."""
+        (AFP)", "7 passages from 4 articles, 3 independent origins"; and ", every claimant a
+        party to the conflict" where that is so."""
         passages = f"{self.passages} passage{pluralize(self.passages)}"
         articles = f"{self.articles} article{pluralize(self.articles)}"
         if self.articles <= 1:
-            return f"{passages} from {articles}"
-        if self.origins == 1:
-            return f"{passages} from {articles} of one origin ({self.origin_names[0]})"
-        return f"{passages} from {articles}, {self.origins} independent origins"
+            words = f"{passages} from {articles}"
+        elif self.origins == 1:
+            words = f"{passages} from {articles} of one origin ({self.origin_names[0]})"
+        else:
+            words = f"{passages} from {articles}, {self.origins} independent origins"
+        return f"{words}; every claimant is a party to the conflict" if self.parties_only else words
+
+    def as_dict(self):
+        return {
+            "level": self.level.value,
+            "passages": self.passages,
+            "articles": self.articles,
+            "independent_origins": list(self.origin_names),
+            "parties_only": self.parties_only,
+            "in_words": str(self),
+        }
 
 
 class Citation(QuotedPassage):
@@ -322,6 +365,11 @@ class Citation(QuotedPassage):
 
     class Meta:
         ordering = ["event", "id"]
+
+    @property
+    def claimed_by_a_party(self):
+        """Whether the claim is a party's: its claimant's, or the article's own when it names none."""
+        return self.claimant.party_to_conflict if self.claimant_id else self.source.party_to_conflict
 
     def __str__(self):
         return f"{self.source.slug}: {self.quote[:60]}"

@@ -3,11 +3,11 @@ import re
 import pytest
 from django.urls import reverse
 
-from timeline.models import Actor, Citation, Event, Figure, Place, Source
+from timeline.models import Actor, Citation, Difference, Event, Figure, Place, Source
 
 pytestmark = pytest.mark.django_db
 
-MODELS = [Source, Actor, Place, Event, Citation, Figure]
+MODELS = [Source, Actor, Place, Event, Citation, Figure, Difference]
 
 
 @pytest.mark.parametrize("model", MODELS)

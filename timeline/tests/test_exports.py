@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from timeline.exports import EVENT_CHUNK, SCHEMA_PATH, spreadsheet_safe
-from timeline.models import Actor, Citation, DateBasis, Event, Figure, Place, Source
+from timeline.models import Actor, Citation, DateBasis, Difference, Event, Figure, Place, Source
 
 from .conftest import timeline_chunks
 
@@ -289,7 +289,7 @@ def test_round_trip_export_import_into_an_empty_database_export(client, curated,
     path = exported(client, tmp_path)
     before = json.loads(path.read_text())
     events = Event.objects.count()
-    for model in (Figure, Citation, Event, Actor, Place, Source):
+    for model in (Difference, Figure, Citation, Event, Actor, Place, Source):
         model.objects.all().delete()
     call_command("import_timeline", str(path))
     out = capsys.readouterr()

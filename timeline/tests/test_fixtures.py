@@ -7,7 +7,19 @@ from django.conf import settings
 from django.core.management import call_command
 
 from timeline.management.commands.load_curated import CURATED_FIXTURES
-from timeline.models import TIMELINE_START, Actor, Citation, DateBasis, Event, Figure, Place, Source
+from timeline.models import (
+    CURATED_MODELS,
+    TIMELINE_START,
+    Actor,
+    Citation,
+    DateBasis,
+    Difference,
+    Event,
+    Figure,
+    Place,
+    Position,
+    Source,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -26,16 +38,18 @@ def test_every_undated_source_says_how_its_date_was_determined(curated):
         assert stated or source.published_on_basis, source.slug
 
 
-@pytest.mark.parametrize("model", [Citation, Figure])
+@pytest.mark.parametrize("model", [Citation, Figure, Position])
 def test_every_quote_occurs_verbatim_in_its_source(curated, model):
     for passage in model.objects.select_related("source"):
         assert passage.span, f"{model.__name__} {passage.pk}: not in {passage.source.slug}: {passage.quote!r}"
 
 
 def test_every_object_passes_model_validation(curated):
-    for model in (Source, Actor, Place, Event, Citation, Figure):
+    for model in CURATED_MODELS:
         for obj in model.objects.all():
             obj.full_clean()
+    for event in Event.objects.prefetch_related("citations__source"):
+        assert event.citation_errors([c.source for c in event.citations.all()]) == {}, event.slug
 
 
 def date_in_words(event):
@@ -112,3 +126,44 @@ def test_loading_the_fixtures_twice_changes_nothing(curated):
     before = snapshot()
     call_command("loaddata", *CURATED_FIXTURES, verbosity=0)
     assert snapshot() == before
+
+
+# Where the sources differ --------------------------------------------------------------------------
+
+
+def test_every_kind_of_difference_is_curated(curated):
+    kinds = set(Difference.objects.published().values_list("kind", flat=True))
+    assert kinds == set(Difference.Kind.values)
+    assert 25 <= Difference.objects.published().count() <= 45
+
+
+def test_every_difference_sets_positions_side_by_side_about_published_events(curated):
+    for difference in Difference.objects.prefetch_related("positions", "events"):
+        assert difference.positions.count() >= 2, difference.slug
+        assert any(event.is_published for event in difference.events.all()), difference.slug
+
+
+def test_numeric_differences_link_comparable_figures(curated):
+    """Numbers are compared only within one measure and scope, and a difference links its figures."""
+    for difference in Difference.objects.filter(kind=Difference.Kind.NUMBER).prefetch_related("figures"):
+        figures = list(difference.figures.all())
+        assert len(figures) >= 2, difference.slug
+        assert len({(f.measure, f.scope) for f in figures}) == 1, difference.slug
+
+
+def test_relations_join_positions_of_their_own_difference(curated):
+    for difference in Difference.objects.prefetch_related("relations__from_position", "relations__to_position"):
+        for relation in difference.relations.all():
+            assert relation.from_position.difference_id == relation.to_position.difference_id == difference.pk
+
+
+def test_the_words_table_compares_sources_on_every_subject(curated):
+    for subject in ("protesters", "foreign_troops", "violence", "city"):
+        sources = set(Position.objects.filter(difference__subject=subject).values_list("source", flat=True))
+        assert len(sources) >= 3, subject
+
+
+def test_claimants_are_recorded_and_parties_marked(curated):
+    assert Citation.objects.exclude(claimant=None).count() >= 40
+    assert Actor.objects.filter(party_to_conflict=True).exists()
+    assert Source.objects.get(slug="tass").party_to_conflict  # the state news agency of a state whose troops were sent

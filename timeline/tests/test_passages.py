@@ -3,7 +3,7 @@ from types import SimpleNamespace
 
 from timeline.passages import Passage, highlight
 
-EVENT = SimpleNamespace(title="An <event>", get_absolute_url=lambda: "/events/e/")
+EVENT = SimpleNamespace(title="An <event>", get_absolute_url=lambda: "/events/e/")  # an event or a difference
 
 
 def passage(anchor, start, end):

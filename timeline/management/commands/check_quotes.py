@@ -10,7 +10,8 @@ class Command(BaseCommand):
         broken = broken_quotes()
         for passage in broken:
             kind = type(passage).__name__.lower()
-            self.stdout.write(f"{passage.event.slug}\t{passage.source.slug}\t{kind} {passage.pk}\t{passage.quote!r}")
+            owner = passage.owner.slug
+            self.stdout.write(f"{owner}\t{passage.source.slug}\t{kind} {passage.pk}\t{passage.quote!r}")
         if broken:
             raise CommandError(f"{len(broken)} quote(s) no longer occur in their source.")
         self.stdout.write("Every quote occurs in its source.")
