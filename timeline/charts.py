@@ -3,8 +3,8 @@ the server (inline SVG), with the same figures as a table for screen readers."""
 
 from dataclasses import dataclass, field
 
-WIDTH, HEIGHT = 360, 120  # the drawing, in SVG units
-LEFT, RIGHT, TOP, BOTTOM = 44, 12, 12, 28  # margins: the value axis on the left, the articles below
+WIDTH, HEIGHT = 360, 140  # the drawing, in SVG units
+LEFT, RIGHT, TOP, BOTTOM = 44, 16, 26, 28  # margins: the value axis on the left, values above, articles below
 
 
 @dataclass
@@ -52,6 +52,10 @@ class StepChart:
     @property
     def baseline_y(self):
         return HEIGHT - BOTTOM
+
+    @property
+    def top_y(self):
+        return TOP
 
     @property
     def width(self):

@@ -303,7 +303,11 @@ def words_used(request):
     )
     cells = {}
     for position in positions:
-        cells.setdefault((position.difference.subject, position.source_id), []).append(position)
+        cell = cells.setdefault((position.difference.subject, position.source_id), {})
+        cell.setdefault(
+            (position.quote, position.reading), position
+        )  # one passage once, however many differences cite it
+    cells = {key: list(cell.values()) for key, cell in cells.items()}
     rows = [
         (subject, [cells.get((subject.value, source.pk), []) for source in sources])
         for subject in Difference.Subject

@@ -257,6 +257,11 @@ PAGES = [
     "/figures/",
     "/actors/tokayev/",
     "/places/almaty/",
+    "/differences/",
+    "/differences/?kind=number&source=tass",
+    "/differences/security-personnel-killed/",
+    "/differences/words/",
+    "/?corroborated=1&start=6+Jan&end=6+Jan",
 ]
 
 
@@ -289,7 +294,17 @@ def test_the_admins_pages_load_with_no_console_errors_under_the_csp(site, page, 
     assert page.console_errors == []
 
 
-@pytest.mark.parametrize("path", ["/", "/events/officials-security-toll/", "/sources/moscow-times-afp/", "/figures/"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/",
+        "/events/officials-security-toll/",
+        "/sources/moscow-times-afp/",
+        "/figures/",
+        "/differences/",
+        "/differences/words/",
+    ],
+)
 def test_pages_fit_a_375_pixel_phone(site, browser, path):
     page = open_page(browser, viewport={"width": 375, "height": 800})
     page.goto(site + path)

@@ -25,14 +25,15 @@ def test_load_curated_never_overwrites_an_edited_database(curated, capsys):
     assert event.title == "Edited by an editor"
 
 
-def test_load_curated_force_reloads(curated):
+def test_load_curated_force_replaces_the_data_with_the_fixtures(curated, make_event):
     event = Event.objects.first()
     original = event.title
     event.title = "Edited by an editor"
     event.save()
+    make_event(slug="not-in-the-fixtures")
     call_command("load_curated", force=True, verbosity=0)
-    event.refresh_from_db()
-    assert event.title == original
+    assert Event.objects.get(slug=event.slug).title == original
+    assert not Event.objects.filter(slug="not-in-the-fixtures").exists()  # loaddata alone would leave it
 
 
 def test_the_readme_documents_every_variable_the_settings_read():

@@ -1,7 +1,8 @@
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
+from django.db import transaction
 
-from timeline.models import Event, Source
+from timeline.models import Actor, Difference, Event, Place, Source
 from timeline.search import indexing_deferred
 
 CURATED_FIXTURES = ["sources", "actors", "places", "events", "differences"]
@@ -11,18 +12,25 @@ class Command(BaseCommand):
     help = (
         "Load the curated fixtures into an empty database. A database that already holds "
         "sources or events is left alone, so editors' changes are never overwritten; "
-        "use --force to load the fixtures over it anyway."
+        "use --force to replace whatever it holds with the fixtures."
     )
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "--force", action="store_true", help="Load even if the database has data (overwrites edited rows)."
+            "--force",
+            action="store_true",
+            help="Replace the database's curated data with the fixtures: editors' changes are lost, and so is "
+            "anything the fixtures no longer hold (their history stays).",
         )
 
+    @transaction.atomic
     def handle(self, *args, force=False, **options):
         if not force and (Source.objects.exists() or Event.objects.exists()):
             self.stdout.write("The database already holds timeline data: fixtures not loaded (editors' changes kept).")
             return
+        if force:  # loaddata only adds and updates: a row the fixtures dropped would otherwise linger
+            for model in (Difference, Event, Actor, Place, Source):  # each after what refers to it
+                model.objects.all().delete()
         with indexing_deferred():
             call_command("loaddata", *CURATED_FIXTURES, verbosity=options["verbosity"])
         # Give every loaded row its first entry in the editors' history.
