@@ -1,11 +1,20 @@
 from django.apps import AppConfig
+from django.core.cache import caches
 from django.db.models.signals import post_migrate
+from django.utils.autoreload import file_changed
 
 
 def create_editors_group(sender, **kwargs):
     from timeline.editors import ensure_editors_group
 
     ensure_editors_group()
+
+
+def forget_rendered_pages(sender, file_path, **kwargs):
+    """`make run`: a page shows an edited template at once, not after the next change of the data
+    (rendered pages are keyed by the data version). Returns None so that Django still reloads."""
+    if file_path.suffix in {".html", ".txt", ".xml"}:
+        caches["rendered"].clear()
 
 
 class TimelineConfig(AppConfig):
@@ -22,3 +31,4 @@ class TimelineConfig(AppConfig):
         post_migrate.connect(create_editors_group, sender=self)
         connect_data_version()
         connect_search_index()
+        file_changed.connect(forget_rendered_pages)

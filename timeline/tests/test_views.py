@@ -2,8 +2,12 @@ import re
 from html.parser import HTMLParser
 
 import pytest
+from django.conf import settings
 from django.core.cache import caches
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils.autoreload import file_changed
 from django.utils.html import escape
 
 from timeline.models import Citation, DataVersion, DateBasis, Event, Figure, Source
@@ -303,6 +307,20 @@ def test_a_page_is_rendered_once_per_data_version(client, curated, django_assert
     assert fragment["HX-Push-Url"] == "/?category=violence"
     again = client.get("/?category=violence", headers={"HX-Request": "true"})
     assert again.content == fragment.content and again["HX-Push-Url"] == "/?category=violence"
+
+
+def test_an_edited_template_is_shown_at_once_under_make_run(client, curated):
+    """runserver's reloader announces an edited template; the rendered pages must not outlive it."""
+
+    def queries_to_serve_the_page():
+        with CaptureQueriesContext(connection) as queries:
+            client.get("/")
+        return len(queries)
+
+    queries_to_serve_the_page()
+    assert queries_to_serve_the_page() == 1  # the data version: served from the cache
+    file_changed.send(sender=None, file_path=settings.BASE_DIR / "templates" / "base.html")
+    assert queries_to_serve_the_page() > 1  # rendered again
 
 
 def test_signed_in_editors_never_get_a_cached_page(client, admin_user, make_event):
