@@ -105,7 +105,7 @@ def test_a_difference_has_its_page_and_the_event_lists_it(client, difference):
 def test_how_a_number_changed_is_drawn_with_a_table_beside_it(client, difference):
     for path in (difference.get_absolute_url(), reverse("timeline:figure_list")):
         html = client.get(path).content.decode()
-        chart = html[html.index('<figure class="step-chart">') : html.index("</figure>")]
+        chart = html[html.index('<div class="step-chart">') : html.index("</table>")]
         assert 'role="img"' in chart and "<path" in chart
         rows = re.findall(r"<tr><td>(\d)</td><td class=\"number\">([^<]+)</td>", chart)
         assert rows == [("1", "12"), ("2", "14")]  # first edition, then the later one
