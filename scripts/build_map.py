@@ -1,7 +1,11 @@
-"""Build timeline/data/map.json: Kazakhstan and its neighbours as SVG paths, projected once, here,
-so that the site draws its maps on the server with no tiles and no map library.
+"""Build the base map: Kazakhstan and its neighbours, projected once, here, so that the site
+draws its maps on the server with no tiles and no map library at run time.
 
     .venv/bin/python scripts/build_map.py [node_modules/world-atlas/countries-50m.json]
+
+It writes static/map/central-asia.svg (the countries and their names, a static file the
+browser caches) and timeline/data/map.json (the projection and the drawing's size, which
+timeline/maps.py uses to place the markers of the places on it).
 
 The boundaries are Natural Earth's (public domain) at 1:50 million, as the npm package
 world-atlas 2.0.2 ships them in TopoJSON (a test-only dependency in package.json). The
@@ -16,10 +20,15 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from timeline.projection import albers, to_drawing  # noqa: E402 (the repository's root is now importable)
+
 SOURCE = ROOT / "node_modules" / "world-atlas" / "countries-50m.json"
 OUTPUT = ROOT / "timeline" / "data" / "map.json"
+SVG = ROOT / "static" / "map" / "central-asia.svg"
 
-PROJECTION = {"name": "Albers equal-area conic", "parallels": [40, 52], "lon0": 68, "lat0": 46}
+PARAMETERS = {"parallels": [40, 52], "lon0": 68, "lat0": 46}
+PROJECTION = {"name": "Albers equal-area conic", **PARAMETERS}
 VIEW = {"west": 46.0, "east": 88.5, "south": 36.0, "north": 56.5}  # degrees: what the map shows
 WIDTH = 800  # SVG units; the height follows from the region's shape
 TOLERANCE = 0.6  # SVG units: points closer than this to the last kept one are dropped
@@ -42,31 +51,19 @@ COUNTRIES = {
 }
 
 
-def albers(lon, lat, parallels=PROJECTION["parallels"], lon0=PROJECTION["lon0"], lat0=PROJECTION["lat0"]):
-    """(x, y) on the unit sphere's Albers equal-area conic; y grows northwards."""
-    phi1, phi2, phi0 = (math.radians(v) for v in (*parallels, lat0))
-    n = (math.sin(phi1) + math.sin(phi2)) / 2
-    c = math.cos(phi1) ** 2 + 2 * n * math.sin(phi1)
-    rho0 = math.sqrt(c - 2 * n * math.sin(phi0)) / n
-    rho = math.sqrt(c - 2 * n * math.sin(math.radians(lat))) / n
-    theta = n * math.radians(lon - lon0)
-    return rho * math.sin(theta), rho0 - rho * math.cos(theta)
-
-
 def fit():
     """Scale and offsets that put the VIEW's projected extent into WIDTH units across."""
     edge = [(VIEW["west"] + (VIEW["east"] - VIEW["west"]) * i / 20, lat) for i in range(21) for lat in
             (VIEW["south"], VIEW["north"])]  # fmt: skip
     edge += [(lon, VIEW["south"] + (VIEW["north"] - VIEW["south"]) * i / 20) for i in range(21) for lon in
              (VIEW["west"], VIEW["east"])]  # fmt: skip
-    xs, ys = zip(*(albers(lon, lat) for lon, lat in edge), strict=True)
+    xs, ys = zip(*(albers(lon, lat, **PARAMETERS) for lon, lat in edge), strict=True)
     scale = WIDTH / (max(xs) - min(xs))
     return {"scale": scale, "x0": min(xs), "y0": max(ys), "height": round((max(ys) - min(ys)) * scale)}
 
 
 def to_svg(lon, lat, frame):
-    x, y = albers(lon, lat)
-    return (x - frame["x0"]) * frame["scale"], (frame["y0"] - y) * frame["scale"]
+    return to_drawing(lon, lat, PROJECTION | frame)
 
 
 def decode_arcs(topology):
@@ -176,11 +173,40 @@ def build(source=SOURCE):
     }
 
 
+def svg(drawing):
+    """The base map as an SVG document: countries (Kazakhstan set apart) and their names."""
+    width, height = drawing["width"], drawing["height"]
+    lines = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" height="{height}">',
+        f"<title>Kazakhstan and its neighbours ({PROJECTION['name']})</title>",
+        f'<rect width="{width}" height="{height}" fill="#dfe9ef"/>',  # water: the Caspian, the Aral
+    ]
+    # Presentation attributes, not a <style>: the file is also opened on its own, under a strict policy.
+    land = 'fill="#efe9dc" stroke="#b7ab95" stroke-width="0.8"'
+    kazakhstan = 'fill="#e2d3b4" stroke="#8a7750" stroke-width="1.2"'
+    for country in drawing["countries"]:
+        style = kazakhstan if country["name"] == "Kazakhstan" else land
+        lines.append(f'<path {style} d="{country["path"]}"><title>{country["name"]}</title></path>')
+    for country in drawing["countries"]:
+        if country["label"]:
+            x, y = country["label"]
+            weight = ' font-weight="600" fill="#4a4030"' if country["name"] == "Kazakhstan" else ' fill="#6b6253"'
+            lines.append(
+                f'<text x="{x}" y="{y}" font-family="system-ui, sans-serif" font-size="13" text-anchor="middle"'
+                f"{weight}>{country['name']}</text>"
+            )
+    lines.append("</svg>")
+    return "\n".join(lines) + "\n"
+
+
 def main():
     source = sys.argv[1] if len(sys.argv) > 1 else SOURCE
+    drawing = build(source)
     OUTPUT.parent.mkdir(exist_ok=True)
-    OUTPUT.write_text(json.dumps(build(source), indent=1) + "\n")
-    print(f"Wrote {OUTPUT.relative_to(ROOT)}")
+    SVG.parent.mkdir(exist_ok=True)
+    SVG.write_text(svg(drawing))
+    OUTPUT.write_text(json.dumps({k: v for k, v in drawing.items() if k != "countries"}, indent=1) + "\n")
+    print(f"Wrote {SVG.relative_to(ROOT)} and {OUTPUT.relative_to(ROOT)}")
 
 
 if __name__ == "__main__":

@@ -10,12 +10,14 @@ import datetime
 from collections import Counter
 from dataclasses import dataclass, field
 
+from django.db import models
 from django.db.models import Count
 
-from timeline.models import TIMELINE_START
+from timeline.models import TIMELINE_START, Event
 
 ONE_DAY = datetime.timedelta(days=1)
 STRIP_BAR_HEIGHT = 40  # px, the tallest bar in the strip of days
+STRIP_MIN_BAR = 3  # px, so that one event among fifty still shows, and shows its kind
 
 
 @dataclass
@@ -100,44 +102,93 @@ class StripDay:
     selected: bool
     query: str
     bar_exact: int = 0  # px
-    bar_other: int = 0  # px, stacked on the exact bar: uncertain or ongoing
+    bar_uncertain: int = 0  # px, stacked on the exact bar
+    bar_ongoing: int = 0  # px, stacked on the uncertain bar
+    spans: list = field(default_factory=list)  # (Span, starts here, ends here) for each span drawn over the day
 
     @property
     def count(self):
         return self.exact + self.uncertain + self.ongoing
 
     @property
-    def not_exact(self):
-        return self.uncertain + self.ongoing
-
-    @property
     def bar_exact_y(self):
         return STRIP_BAR_HEIGHT - self.bar_exact
 
     @property
-    def bar_other_y(self):
-        return STRIP_BAR_HEIGHT - self.bar_exact - self.bar_other
+    def bar_uncertain_y(self):
+        return self.bar_exact_y - self.bar_uncertain
+
+    @property
+    def bar_ongoing_y(self):
+        return self.bar_uncertain_y - self.bar_ongoing
+
+
+@dataclass
+class Span:
+    """Events that last over several days (a state of emergency from 5 to 19 January), drawn as a
+    bar across the strip's days: one Span per first and last day."""
+
+    first: datetime.date
+    last: datetime.date
+    count: int
+    title: str = ""  # the event's, when there is one
+    row: int = 0  # which band of the strip it is drawn in
+
+    @property
+    def label(self):
+        what = self.title or f"{self.count} events"
+        first = (
+            f"{self.first:%-d}"
+            if (self.first.year, self.first.month) == (self.last.year, self.last.month)
+            else f"{self.first:%-d %B}"
+        )
+        return f"{what}: {first} to {self.last:%-d %B}"
+
+
+@dataclass
+class Strip:
+    days: list
+    spans: list  # drawn, at most SPAN_ROWS
+    more_spans: int  # not drawn: said in words
+
+    def __bool__(self):
+        return bool(self.days)
+
+    @property
+    def months(self):
+        """ "January 2022", or "December 2021 to January 2022": the days are labelled by number alone."""
+        first, last = self.days[0].date, self.days[-1].date
+        if (first.year, first.month) == (last.year, last.month):
+            return f"{first:%B %Y}"
+        return f"{first:%B %Y} to {last:%B %Y}"
+
+
+SPAN_ROWS = 3
 
 
 def day_strip(events, *, start=None, end=None, query_for_day):
     """One entry per day from the first to the last day that any of ``events`` covers,
     days without events kept, so the strip reads as a calendar. Each day counts every
     event its link selects: those dated to it, those that may fall on it, those still
-    going on. ``query_for_day(day)`` gives the query string that selects the day."""
+    going on; events that span several days are also drawn as bars across them.
+    ``query_for_day(day)`` gives the query string that selects the day."""
     rows = events.day_by_day().values_list("date", "end_date", "date_precision").annotate(n=Count("pk")).order_by()
     counts = {kind: Counter() for kind in ("exact", "uncertain", "ongoing")}
+    spans = []
     for first, last, precision, n in rows:
         if not last or last <= first:
             counts["exact"][first] += n
             continue
-        kind = "uncertain" if precision == "between" else "ongoing"
+        kind = "uncertain" if precision == Event.Precision.BETWEEN else "ongoing"
+        if kind == "ongoing":
+            spans.append(Span(first, last, n))
         day = first
         while day <= last:
             counts[kind][day] += n
             day += ONE_DAY
     days = set().union(*counts.values())
     if not days:
-        return []
+        return Strip([], [], 0)
     strip = []
     day, last = min(days), max(days)
     while day <= last:
@@ -146,6 +197,30 @@ def day_strip(events, *, start=None, end=None, query_for_day):
         day += ONE_DAY
     tallest = max(d.count for d in strip)
     for d in strip:
-        d.bar_exact = round(STRIP_BAR_HEIGHT * d.exact / tallest)
-        d.bar_other = round(STRIP_BAR_HEIGHT * d.count / tallest) - d.bar_exact
-    return strip
+        d.bar_exact, d.bar_uncertain, d.bar_ongoing = (
+            max(STRIP_MIN_BAR, round(STRIP_BAR_HEIGHT * n / tallest)) if n else 0
+            for n in (d.exact, d.uncertain, d.ongoing)
+        )
+    spans.sort(key=lambda span: (span.first, -(span.last - span.first).days))
+    drawn = spans[:SPAN_ROWS]
+    _name_single_spans(events, drawn)
+    for row, span in enumerate(drawn):
+        span.row = row
+        for d in strip:
+            if span.first <= d.date <= span.last:
+                d.spans.append((span, d.date == span.first, d.date == span.last))
+    return Strip(strip, drawn, len(spans) - len(drawn))
+
+
+def _name_single_spans(events, spans):
+    """A span of one event is labelled with the event's title."""
+    single = [span for span in spans if span.count == 1]
+    if not single:
+        return
+    lasting = events.filter(end_date__gt=models.F("date")).exclude(date_precision=Event.Precision.BETWEEN)
+    titles = {
+        (e.date, e.end_date): e.title
+        for e in lasting.filter(date__in=[s.first for s in single]).only("date", "end_date", "title")
+    }
+    for span in single:
+        span.title = titles.get((span.first, span.last), "")

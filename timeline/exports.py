@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.html import escape, format_html, format_html_join
 
 from timeline.models import (
+    TIMELINE_START,
     Actor,
     Citation,
     Corroboration,
@@ -496,10 +497,20 @@ def _timelinejs_date(day, precision, time=None):
 
 
 def timelinejs_slide(event, site_url):
+    """One event as a TimelineJS slide: its title, its summary as known, how its date was
+    established, and the passages it cites, each credited to its source and linked to it."""
     citations = format_html_join(
         "",
-        '<li><a href="{}">{}</a>: “{}”</li>',
-        ((f"{site_url}{c.source.get_absolute_url()}#{c.anchor}", c.source.label, c.quote) for c in event.citations),
+        '<li>“{}” <a href="{}">{}, {}</a></li>',
+        (
+            (
+                c.quote,
+                f"{site_url}{c.source.get_absolute_url()}#{c.anchor}",
+                c.source.label,
+                _long_date(c.source.published_on),
+            )
+            for c in event.citations
+        ),
     )
     slide = {
         "unique_id": event.slug,
@@ -507,13 +518,14 @@ def timelinejs_slide(event, site_url):
         "text": {
             "headline": escape(event.title),  # TimelineJS treats it as HTML
             "text": format_html(
-                '<p>{}</p>{}<ol class="sources">{}</ol><p><a href="{}">Event page</a></p>',
+                '<p>{}</p>{}<p><strong>Sources</strong></p><ol class="sources">{}</ol><p><a href="{}">{}</a></p>',
                 summary_as_known(event) or WITHHELD_SUMMARY,
                 format_html("<p><em>{}:</em> {}</p>", event.date_basis_label, event.date_basis_note)
                 if event.date_basis_label
                 else "",
                 citations,
                 site_url + event.path,
+                "This event on the cited timeline",
             ),
         },
         "group": event.category_label,
@@ -525,19 +537,47 @@ def timelinejs_slide(event, site_url):
     return slide
 
 
-def timelinejs_document(events=None, *, known_on=None, site_url=None):
-    """A TimelineJS 3 timeline: a title slide, then one slide per event."""
+def _long_date(day):
+    return f"{day.day} {day:%B %Y}"
+
+
+def timelinejs_document(events=None, *, known_on=None, site_url=None, selection=(), context=False, timeline_url=None):
+    """A TimelineJS 3 timeline, ready to publish: a title slide that says what it holds and
+    where from, then one slide per event. The events before 2 January (context from 1989 on)
+    are left out unless ``context``: they would stretch the axis over three decades and squeeze
+    the fortnight of the unrest into a sliver. ``selection`` labels the filters chosen, and
+    ``timeline_url`` is the same selection on the site (the whole timeline by default)."""
     if events is None:
         events = Event.objects.published()
     site_url = _site_url(site_url)
+    left_out = 0
+    if not context:
+        left_out = events.filter(date__lt=TIMELINE_START).count()
+        events = events.filter(date__gte=TIMELINE_START)
+    coverage = Source.objects.coverage()
+    notes = []
+    if selection:
+        notes.append(format_html("<p>This selection: {}.</p>", "; ".join(selection)))
+    if left_out:
+        notes.append(
+            format_html(
+                "<p>{} event{} of the background before 2 January {} left out (context=1 in this file's address"
+                " includes them).</p>",
+                left_out,
+                "" if left_out == 1 else "s",
+                "is" if left_out == 1 else "are",
+            )
+        )
     return {
         "title": {
             "text": {
-                "headline": SITE_TITLE,
+                "headline": "The January 2022 unrest in Kazakhstan, day by day",
                 "text": format_html(
-                    "<p>The unrest of January 2022 as five news articles reported it; every slide cites its "
-                    'sources. <a href="{}">The full timeline</a>.</p>',
-                    site_url + "/",
+                    "<p>As {} reported it: every slide quotes its sources and links to their exact words.</p>{}"
+                    '<p><a href="{}">The full cited timeline</a></p>',
+                    coverage,
+                    format_html_join("", "{}", ((note,) for note in notes)),
+                    timeline_url or site_url + "/",
                 ),
             }
         },

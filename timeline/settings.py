@@ -206,6 +206,10 @@ SECURE_CSP = {
     "frame-ancestors": [CSP.NONE],
     "form-action": [CSP.SELF],
 }
+# The one exception: /embed/ is made to be framed by other sites (newsrooms' articles), on any
+# address, so its policy names no frame ancestors at all (a "*" would still refuse a page opened
+# from a file). Every other page keeps "frame-ancestors 'none'" and X-Frame-Options: DENY.
+EMBEDDABLE_CSP = {directive: value for directive, value in SECURE_CSP.items() if directive != "frame-ancestors"}
 
 # Where the site is served, for the absolute links in what management commands write (pages and
 # exports served over HTTP use the request's address). `check --deploy` warns when it is unset.

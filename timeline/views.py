@@ -2,6 +2,7 @@ import csv
 import functools
 import itertools
 
+from django.conf import settings
 from django.db import DatabaseError, connection
 from django.db.models import Count, Min, Prefetch
 from django.http import FileResponse, Http404, JsonResponse, QueryDict, StreamingHttpResponse
@@ -9,8 +10,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
+from django.utils.html import escape
 from django.utils.text import slugify
 from django.views.decorators.cache import never_cache
+from django.views.decorators.clickjacking import xframe_options_exempt
+from django.views.decorators.csp import csp_override
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import push_url, replace_url
@@ -20,11 +24,13 @@ from timeline.caching import VARYING_HEADERS, cached_page, conditional, data_ver
 from timeline.charts import StepChart
 from timeline.days import day_strip, sections_of
 from timeline.forms import RENAMED_PARAMETERS, DifferenceFilterForm, TimelineFilterForm
+from timeline.maps import selection_map
 from timeline.models import TIMELINE_START, Actor, Difference, Event, Figure, Place, Position, Source
 from timeline.passages import highlight, passages_of
 
 EXPORT_NAME = "kazakhstan-2022"  # downloads are named kazakhstan-2022-events.csv and so on
 PAGE_SIZE = 50  # events per chunk: the page stays fast however large the timeline grows
+EMBED_SIZE = 50  # events an embedded timeline shows; a link leads to the rest on the full site
 PAGES_AT_ONCE = 10  # a full page shows up to this many chunks, so "more", reload and Back keep the reader's place
 
 
@@ -39,6 +45,11 @@ def query_with(query, **changes):
         else:
             query[key] = value
     return query.urlencode()
+
+
+def with_query(path, query_string):
+    """``path``, with ``?query_string`` when there is one."""
+    return f"{path}?{query_string}" if query_string else path
 
 
 def canonical_query(query):
@@ -65,7 +76,7 @@ def index(request):
     or only the next chunk ("more"). A history restore or a boosted link gets the page."""
     query = canonical_query(request.GET)
     partial = bool(request.htmx) and not request.htmx.history_restore_request and not request.htmx.boosted
-    url = f"{request.path}?{query.urlencode()}" if query else request.path
+    url = with_query(request.path, query.urlencode())
     if not request.htmx and query != request.GET:
         return redirect(url)  # a plain form submission: go to the compact URL, the one worth sharing
     form = TimelineFilterForm(query)
@@ -123,15 +134,17 @@ def index(request):
         "carried_over_count": selection.carried_over().count() if start or end else 0,
         "chips": form.active_filters(),
         "date_warnings": _date_warnings(form, coverage),
-        "days": day_strip(
+        "strip": day_strip(
             form.filter(Event.objects.published(), dates=False),
             start=start,
             end=end,
             query_for_day=lambda day: query_with(query, start=day.isoformat(), end=day.isoformat()),
         ),
+        "map": selection_map(selection, lambda place: query_with(query, place=place.slug)),
         "first_query": query_with(query) if first_page > 1 else None,
         "first_number": offset + 1,
         "export_query": query_with(query),
+        "embed_snippet": embed_snippet(request, query_with(query)),
     }
     return _render_timeline(request, context, partial=partial, url=url)
 
@@ -141,6 +154,69 @@ def _suggestion(request, text, query):
     (words, query string), or None."""
     words = search.suggestions(text, search.vocabulary(data_version(request).number))
     return (words, query_with(query, q=words)) if words else None
+
+
+@require_GET
+@cached_page
+def map_page(request):
+    """The large map, for the timeline's filters."""
+    query = canonical_query(request.GET)
+    form = TimelineFilterForm(query)
+    context = {"form": form, "export_query": query_with(query)}
+    if not form.is_valid():
+        return render(request, "timeline/map.html", context, status=400)
+    selection = form.filter(Event.objects.published())
+    context |= {
+        "chips": form.active_filters(),
+        "count": selection.count(),
+        "map": selection_map(selection, lambda place: query_with(query, place=place.slug)),
+    }
+    return render(request, "timeline/map.html", context)
+
+
+@csp_override(settings.EMBEDDABLE_CSP)
+@xframe_options_exempt
+@require_GET
+@cached_page
+def embed(request):
+    """The timeline for other sites' iframes: the same filters, read-only and compact, no site
+    navigation; its links open the full site in a new tab, and it credits its sources."""
+    query = canonical_query(request.GET)
+    form = TimelineFilterForm(query)
+    site = base_url(request)
+    context = {"form": form, "site": site, "full_query": query_with(query)}
+    if not form.is_valid():
+        return render(request, "timeline/embed.html", context, status=400)
+    data = form.cleaned_data
+    selection = form.filter(Event.objects.published())
+    events = list(selection.with_related(data["known_on"])[: EMBED_SIZE + 1])
+    more, events = len(events) > EMBED_SIZE, events[:EMBED_SIZE]
+    coverage = Source.objects.coverage()
+    shown_sources = Source.objects.filter(citations__event__in=[event.pk for event in events]).distinct()
+    context |= {
+        "count": selection.count(),
+        "more": more,
+        "sections": sections_of(
+            events,
+            latest_article=coverage.last or TIMELINE_START,
+            start=data["start"],
+            end=data["end"],
+            last_chunk=not more,
+        ),
+        "only_dates_chosen": not any(data.get(name) for name in form.FILTERS if name not in ("start", "end")),
+        "chips": form.active_filters(),
+        "sources": shown_sources.order_by("published_on", "outlet", "origin").defer("text"),
+    }
+    return render(request, "timeline/embed.html", context)
+
+
+def embed_snippet(request, query):
+    """The HTML a newsroom pastes into its page to show this selection: an iframe of /embed/."""
+    src = base_url(request) + with_query(reverse("timeline:embed"), query)
+    return (
+        f'<iframe src="{escape(src)}" title="Timeline of the January 2022 unrest in Kazakhstan, with its sources"'
+        ' width="100%" height="600" loading="lazy"></iframe>'
+    )
 
 
 def _date_warnings(form, coverage):
@@ -325,7 +401,8 @@ class Echo:
 
 def filtered_export(view):
     """An export of the events the query string selects, exactly as on the timeline page:
-    ``view(request, events, known_on)`` makes the response. A bad filter gets a 400
+    ``view(request, events, form)`` makes the response (the form is valid: its cleaned_data
+    has "known_on", and active_filters() says what was chosen). A bad filter gets a 400
     saying what is wrong with it; a repeated download of unchanged data, a 304."""
 
     @require_GET
@@ -336,7 +413,7 @@ def filtered_export(view):
         if not form.is_valid():
             errors = {field: [str(e) for e in messages] for field, messages in form.errors.items()}
             return JsonResponse({"errors": errors}, status=400)
-        return view(request, form.filter(Event.objects.published()), form.cleaned_data.get("known_on"))
+        return view(request, form.filter(Event.objects.published()), form)
 
     return wrapper
 
@@ -374,33 +451,45 @@ def _csv_response(rows, filename):
 
 
 @filtered_export
-def export_timeline_json(request, events, known_on):
-    texts = exports.timeline_json(events, known_on=known_on, site_url=base_url(request))
+def export_timeline_json(request, events, form):
+    texts = exports.timeline_json(events, known_on=form.cleaned_data["known_on"], site_url=base_url(request))
     return _streamed(texts, "application/json", f"{EXPORT_NAME}-timeline.json")
 
 
 @filtered_export
-def export_timelinejs(request, events, known_on):
-    document = exports.timelinejs_document(events, known_on=known_on, site_url=base_url(request))
+def export_timelinejs(request, events, form):
+    context = request.GET.get("context", "0")
+    if context not in ("0", "1"):
+        message = "context is 1 (the events before 2 January as slides) or 0 (left out: the default)."
+        return JsonResponse({"errors": {"context": [message]}}, status=400)
+    document = exports.timelinejs_document(
+        events,
+        known_on=form.cleaned_data["known_on"],
+        site_url=base_url(request),
+        selection=[label for label, _ in form.active_filters()],
+        context=context == "1",
+        timeline_url=base_url(request) + with_query(reverse("timeline:index"), query_with(form.data, context=None)),
+    )
     response = JsonResponse(document, json_dumps_params={"ensure_ascii": False})
     return _download(response, f"{EXPORT_NAME}-timelinejs.json")
 
 
 @filtered_export
-def export_events_csv(request, events, known_on):
-    rows = exports.event_rows(events, known_on=known_on, site_url=base_url(request))
+def export_events_csv(request, events, form):
+    rows = exports.event_rows(events, known_on=form.cleaned_data["known_on"], site_url=base_url(request))
     return _csv_response(rows, f"{EXPORT_NAME}-events.csv")
 
 
 @filtered_export
-def export_differences_csv(request, events, known_on):
-    rows = exports.difference_rows(events, known_on=known_on, site_url=base_url(request))
+def export_differences_csv(request, events, form):
+    rows = exports.difference_rows(events, known_on=form.cleaned_data["known_on"], site_url=base_url(request))
     return _csv_response(rows, f"{EXPORT_NAME}-differences.csv")
 
 
 @filtered_export
-def export_figures_csv(request, events, known_on):
-    return _csv_response(exports.figure_rows(events, known_on=known_on), f"{EXPORT_NAME}-figures.csv")
+def export_figures_csv(request, events, form):
+    rows = exports.figure_rows(events, known_on=form.cleaned_data["known_on"])
+    return _csv_response(rows, f"{EXPORT_NAME}-figures.csv")
 
 
 @require_GET

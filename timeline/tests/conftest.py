@@ -70,13 +70,13 @@ def make_event(db, source):
 
     def make(slug="storming", date="2022-01-05", quote="Protesters stormed the mayor's office", **fields):
         fields.setdefault("status", Event.Status.PUBLISHED)
+        fields.setdefault("category", "violence")
         fields.setdefault("date_basis", DateBasis.RESOLVED)
         fields.setdefault("date_basis_note", "“On Wednesday” in the test wire of Thursday 6 January.")
         event = Event.objects.create(
             slug=slug,
             title=fields.pop("title", slug.title()),
             summary="Summary.",
-            category="violence",
             date=datetime.date.fromisoformat(date),
             **fields,
         )

@@ -262,6 +262,10 @@ PAGES = [
     "/differences/security-personnel-killed/",
     "/differences/words/",
     "/?corroborated=1&start=6+Jan&end=6+Jan",
+    "/map/",
+    "/map/?category=violence",
+    "/embed/",
+    "/embed/?place=almaty&start=6+Jan",
 ]
 
 
@@ -303,6 +307,8 @@ def test_the_admins_pages_load_with_no_console_errors_under_the_csp(site, page, 
         "/figures/",
         "/differences/",
         "/differences/words/",
+        "/map/",
+        "/embed/",
     ],
 )
 def test_pages_fit_a_375_pixel_phone(site, browser, path):
@@ -353,8 +359,8 @@ def test_an_editor_adds_a_cited_event_in_the_admin(site, page, monkeypatch):
 TIMELINEJS = settings.BASE_DIR / "node_modules" / "@knight-lab" / "timelinejs" / "dist"
 
 
-def test_timelinejs_loads_the_export_as_it_is(site, browser):
-    """TimelineJS 3.9 itself, fed /export/timelinejs.json, builds a slide per event."""
+def load_into_timelinejs(browser, site, export):
+    """TimelineJS 3.9 itself, on a page of its own, fed ``export``: what it made of it."""
     page = open_page(browser, bypass_csp=True)  # TimelineJS runs on the embedding site, not under our CSP
     page.goto(site + "/export/schema.json")  # any page of the site, so the export is same-origin
     page.set_content('<div id="timeline-embed" style="width: 1000px; height: 600px"></div>')
@@ -365,15 +371,151 @@ def test_timelinejs_loads_the_export_as_it_is(site, browser):
             const data = await (await fetch(url)).json();
             window.timeline = new TL.Timeline('timeline-embed', data);
         }""",
-        site + "/export/timelinejs.json",
+        site + export,
     )
-    published = list(Event.objects.published().values_list("slug", flat=True))
-    expect(page.locator(".tl-slide")).to_have_count(len(published) + 1)  # a slide per event, and the title
+    expect(page.locator(".tl-timeaxis-tick").first).to_be_attached()  # the axis is drawn
     result = page.evaluate(
-        """() => ({errors: timeline.config.getErrors(), slides: timeline.config.events.length,
-                   ids: timeline.config.events.map(e => e.unique_id)})"""
+        """() => ({errors: timeline.config.getErrors(), slides: page_slides(),
+                   ids: timeline.config.events.map(e => e.unique_id),
+                   earliest: timeline.config.getEarliestDate().getTime(),
+                   latest: timeline.config.getLatestDate().getTime()})
+           function page_slides() { return document.querySelectorAll('.tl-slide').length; }"""
     )
     page.context.close()
+    return result
+
+
+def as_day(milliseconds):
+    return datetime.datetime.fromtimestamp(milliseconds / 1000).date()
+
+
+def test_timelinejs_loads_the_export_as_it_is_with_the_axis_on_the_unrest(site, browser):
+    """By default the export leaves the background out: TimelineJS's axis runs from the first
+    day of the unrest to the last day any event lasts, not from 1989."""
+    result = load_into_timelinejs(browser, site, "/export/timelinejs.json")
+    shown = Event.objects.published().filter(date__gte=datetime.date(2022, 1, 2))
     assert result["errors"] == []
-    assert result["slides"] == len(published)
-    assert sorted(result["ids"]) == sorted(published)  # our ids are kept: they are already valid slugs
+    assert result["slides"] == shown.count() + 1  # a slide per event, and the title
+    assert sorted(result["ids"]) == sorted(shown.values_list("slug", flat=True))  # our ids are kept
+    last_day = max(event.end_date or event.date for event in shown)
+    assert (as_day(result["earliest"]), as_day(result["latest"])) == (datetime.date(2022, 1, 2), last_day)
+
+
+def test_timelinejs_takes_the_background_too_when_asked(site, browser):
+    result = load_into_timelinejs(browser, site, "/export/timelinejs.json?context=1")
+    assert result["errors"] == []
+    assert result["slides"] == Event.objects.published().count() + 1
+    assert as_day(result["earliest"]).year < 2022
+
+
+# Phones, maps and embedding ----------------------------------------------------------------------
+
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
+
+
+@pytest.mark.parametrize("javascript", [True, False])
+def test_on_a_phone_the_events_come_first_and_the_filters_wait_behind_a_disclosure(site, browser, javascript):
+    page = open_page(browser, java_script_enabled=javascript, **PHONE)
+    page.goto(site + "/?category=violence")
+    first_event = page.locator("article.event").first.bounding_box()
+    assert first_event["y"] < 844  # within the first screen
+    summary = page.locator(".filters-summary")
+    expect(summary).to_have_text(re.compile(r"Filters \(1 active\) · \d+ events"))
+    expect(page.locator("#id_q")).not_to_be_visible()
+    summary.click()  # a <details>: it opens without JavaScript too
+    expect(page.locator("#id_q")).to_be_visible()
+    page.context.close()
+
+
+def test_on_a_phone_a_filter_change_keeps_the_result_count_in_view(site, browser):
+    page = open_page(browser, **PHONE)
+    page.goto(site + "/")
+    page.locator(".filters-summary").click()
+    page.locator("summary", has_text="Categories").click()
+    checkbox = page.locator("input[name=category][value=economy]")
+    checkbox.scroll_into_view_if_needed()
+    checkbox.check()
+    expected = Event.objects.published().filter(category="economy").count()
+    state = page.locator("#filters-state")
+    expect(state).to_have_text(f"(1 active) · {expected} events")
+    expect(state).to_be_in_viewport()  # the summary sticks to the top while the filters scroll under it
+    assert page.console_errors == []
+    page.context.close()
+
+
+def test_on_a_laptop_the_filters_are_a_side_panel(site, page):
+    page.set_viewport_size({"width": 1366, "height": 900})
+    page.goto(site + "/")
+    expect(page.locator(".filters-summary")).not_to_be_visible()
+    expect(page.locator("#id_q")).to_be_visible()
+    form, results = page.locator("#filters").bounding_box(), page.locator("#results").bounding_box()
+    assert form["x"] + form["width"] <= results["x"]  # beside the results, not above them
+
+
+def test_the_maps_markers_are_reached_by_keyboard_and_named(site, page):
+    page.goto(site + "/map/?category=violence")
+    markers = page.locator("a.marker")
+    assert markers.count() > 0
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.classList.contains('marker')"):
+            break
+    focused = page.evaluate("document.activeElement.querySelector('title').textContent")
+    assert re.fullmatch(r".+: \d+ events?", focused)
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(r"/\?category=violence&place=[\w-]+$"))
+    assert page.console_errors == []
+
+
+def test_the_small_map_follows_the_filters(site, page):
+    page.set_viewport_size({"width": 1366, "height": 900})
+    page.goto(site + "/")
+    before = page.locator("#small-map-caption").inner_text()
+    page.locator("summary", has_text="Categories").click()
+    page.check("input[name=category][value=economy]")
+    expect(page.locator("#small-map-caption")).not_to_have_text(before)
+    titles = page.locator(".overview a.marker title").all_text_contents()
+    economy = Event.objects.published().filter(category="economy", places__slug="almaty").count()
+    assert f"Almaty: {economy} event{'s' if economy != 1 else ''}" in titles
+
+
+NEWSROOM_PAGE = """<!DOCTYPE html><html lang="en"><head><title>A newsroom's article</title></head><body>
+<h1>What happened in Kazakhstan</h1><p>Our story.</p>{iframes}</body></html>"""
+
+
+@pytest.fixture
+def newsroom(site, tmp_path):
+    """A plain HTML page on another site (another origin: localhost, not 127.0.0.1) that frames ours."""
+    import http.server
+    import threading
+    from functools import partial
+
+    frames = (
+        f'<iframe id="embed" src="{site}/embed/?category=violence" title="Timeline" width="600" height="500"></iframe>'
+        f'<iframe id="timeline" src="{site}/" title="The whole site" width="600" height="300"></iframe>'
+    )
+    (tmp_path / "index.html").write_text(NEWSROOM_PAGE.format(iframes=frames))
+    handler = partial(http.server.SimpleHTTPRequestHandler, directory=str(tmp_path))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://localhost:{server.server_address[1]}/"
+    server.shutdown()
+
+
+def test_a_newsroom_can_frame_the_embed_and_nothing_else(newsroom, page):
+    page.goto(newsroom)
+    embed = page.frame_locator("#embed")
+    expect(embed.locator("h1")).to_have_text("The January 2022 unrest in Kazakhstan, day by day")
+    violence = Event.objects.published().filter(category="violence").count()
+    expect(embed.locator(".embed-count")).to_contain_text(f"{violence} events: Category: Violence")
+    expect(embed.locator(".embed-credit")).to_contain_text("Sources of the events shown")
+    assert embed.locator("nav").count() == 0  # no site navigation
+    first = embed.locator("article.embed-event h3 a").first
+    with page.context.expect_page() as new_tab:
+        first.click()
+    expect(new_tab.value.locator("h1")).to_be_visible()  # the full site, in a tab of its own
+    assert new_tab.value.url.startswith(page.frame_locator("#embed").owner.get_attribute("src").split("/embed/")[0])
+    # The rest of the site refuses to be framed: the browser shows its own error in that frame.
+    site_heading = page.frame_locator("#timeline").get_by_role("heading", name="The January 2022 unrest in Kazakhstan")
+    expect(site_heading).to_have_count(0)
+    assert any("frame-ancestors" in error for error in page.console_errors), page.console_errors

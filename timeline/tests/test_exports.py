@@ -9,9 +9,10 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils.html import escape
 
 from timeline.exports import EVENT_CHUNK, SCHEMA_PATH, spreadsheet_safe
-from timeline.models import Actor, Citation, DateBasis, Difference, Event, Figure, Place, Source
+from timeline.models import TIMELINE_START, Actor, Citation, DateBasis, Difference, Event, Figure, Place, Source
 
 from .conftest import timeline_chunks
 
@@ -122,7 +123,7 @@ FILTERS = [
 def test_every_export_holds_exactly_what_the_filtered_page_shows(client, curated, query):
     page = slugs_on_page(client, query)
     assert [e["id"] for e in export_json(client, query)["events"]] == page
-    timelinejs = json.loads(body(get_export(client, "timeline:export_timelinejs", query)))
+    timelinejs = json.loads(body(get_export(client, "timeline:export_timelinejs", query + "&context=1")))
     assert [slide["unique_id"] for slide in timelinejs["events"]] == page
     events = csv_rows(get_export(client, "timeline:export_events_csv", query))
     assert [row["event_id"] for row in events] == page
@@ -154,10 +155,12 @@ def test_a_bad_filter_on_an_export_is_a_400_with_the_message(client, curated):
     assert "Could not read “32 Jan” as a date" in json.loads(response.content)["errors"]["start"][0]
 
 
+def timelinejs(client, query=""):
+    return json.loads(body(get_export(client, "timeline:export_timelinejs", query)))
+
+
 def test_timelinejs_slides(client, curated):
-    doc = json.loads(body(get_export(client, "timeline:export_timelinejs")))
-    assert doc["title"]["text"]["headline"]
-    slides = {slide["unique_id"]: slide for slide in doc["events"]}
+    slides = {slide["unique_id"]: slide for slide in timelinejs(client, "context=1")["events"]}
     assert len(slides) == Event.objects.published().count()
     timed = slides["gunfire-near-city-hall-evening"]
     assert timed["start_date"] == {"year": 2022, "month": 1, "day": 6, "hour": 17, "minute": 30}
@@ -167,8 +170,32 @@ def test_timelinejs_slides(client, curated):
     assert overnight["end_date"] == {"year": 2022, "month": 1, "day": 6}
     assert overnight["display_date"] == "Between 5 and 6 January 2022"
     assert slides["csto-founded"]["start_date"] == {"year": 1999}
-    assert 'href="http://testserver/sources/' in timed["text"]["text"]
-    assert "#c" in timed["text"]["text"]
+
+
+def test_timelinejs_leaves_the_background_out_by_default_so_the_axis_spans_the_unrest(client, curated):
+    doc = timelinejs(client)
+    context = Event.objects.published().filter(date__lt=TIMELINE_START)
+    assert len(doc["events"]) == Event.objects.published().count() - context.count() > 0
+    assert min(slide["start_date"]["year"] for slide in doc["events"]) == 2022
+    assert f"{context.count()} events of the background before 2 January are left out" in doc["title"]["text"]["text"]
+    response = client.get(reverse("timeline:export_timelinejs") + "?context=yes")
+    assert response.status_code == 400
+    assert "context is 1" in json.loads(response.content)["errors"]["context"][0]
+
+
+def test_each_timelinejs_slide_credits_and_links_its_sources_from_the_requests_address(client, curated):
+    doc = json.loads(body(client.get(reverse("timeline:export_timelinejs") + "?category=economy", secure=True)))
+    assert "This selection: Category: Economy and daily life." in doc["title"]["text"]["text"]
+    assert 'href="https://testserver/?category=economy"' in doc["title"]["text"]["text"]
+    for slide in doc["events"]:
+        event = Event.objects.get(slug=slide["unique_id"])
+        text = slide["text"]["text"]
+        assert "<strong>Sources</strong>" in text
+        for citation in event.citations.all():
+            link = f'<a href="https://testserver/sources/{citation.source.slug}/#{citation.anchor}">'
+            assert link + escape(citation.source.label) in text
+        assert f'<a href="https://testserver{event.get_absolute_url()}">' in text
+        assert slide["text"]["headline"] == escape(event.title)
 
 
 AFP = {"moscow-times-afp", "afp-update"}  # two editions of one AFP story

@@ -33,6 +33,27 @@ def timeline(client, query="", headers=None):
     return client.get(reverse("timeline:index") + ("?" + query if query else ""), headers=headers or {})
 
 
+def strip_of(response):
+    """The strip of days: its HTML, and for each day its date as a screen reader hears it ("6 January"),
+    the count it shows, what it says of that count, its link, whether it is selected, and which bars
+    (exact, uncertain, ongoing) and span bars are drawn in it."""
+    html = response.content.decode().split('class="day-strip"')[1].split("</nav>")[0]
+    days = []
+    for attrs, cell in re.findall(r'<li( class="selected")?>(.*?)</li>', html.split("<ol>")[1].split("</ol>")[0], re.S):
+        said = re.search(r'class="day-count">(\d+)<span class="visually-hidden">([^<]*)<', cell)
+        link = re.search(r'<a href="\?([^"]*)"', cell)
+        days.append({
+            "date": re.search(r'class="day-label"><span class="visually-hidden">([^<]+)<', cell)[1],
+            "count": int(said[1]),
+            "said": said[2].strip(),
+            "query": link[1].replace("&amp;", "&") if link else None,
+            "selected": bool(attrs),
+            "bars": re.findall(r'class="bar(?: bar--(\w+))?"', cell),
+            "span_bars": re.findall(r'class="(span-bar[^"]*)"', cell),
+        })  # fmt: skip
+    return html, days
+
+
 @pytest.mark.parametrize(
     "typed", ["2022-01-05", "2022-1-5", "5 Jan", "January 5 2022", "jan 5", "5/1/2022", "05.01.2022"]
 )
@@ -186,10 +207,9 @@ def test_active_filters_are_removable_chips(client, curated):
 
 
 def test_the_day_strip_counts_events_per_day_and_filters_by_day(client, curated):
-    html = timeline(client, "category=economy").content.decode()
-    strip = html.split('class="day-strip"')[1].split("</nav>")[0]
-    assert "category=economy&amp;start=2022-01-08&amp;end=2022-01-08" in strip
-    assert "8 Jan" in strip
+    _, days = strip_of(timeline(client, "category=economy"))
+    eighth = next(day for day in days if day["date"] == "8 January")
+    assert eighth["query"] == "category=economy&start=2022-01-08&end=2022-01-08"
 
 
 def test_an_htmx_filter_request_gets_only_the_results_and_the_count(client, curated):
@@ -323,9 +343,10 @@ def test_event_chips_link_to_the_filtered_timeline(client, curated):
 def test_the_day_strip_keeps_days_without_events(client, make_event):
     make_event(slug="first", date="2022-01-02")
     make_event(slug="last", date="2022-01-05")
-    strip = timeline(client).content.decode().split('class="day-strip"')[1].split("</nav>")[0]
-    assert re.findall(r'class="day-label">([^<]+)<', strip) == ["2 Jan", "3 Jan", "4 Jan", "5 Jan"]
-    assert strip.count("<a ") == 2
+    html, days = strip_of(timeline(client))
+    assert [day["date"] for day in days] == ["2 January", "3 January", "4 January", "5 January"]
+    assert [day["query"] is not None for day in days] == [True, False, False, True]
+    assert "Events per day, January 2022" in html
 
 
 # A chosen day shows that day ---------------------------------------------------------------------
@@ -366,18 +387,46 @@ def test_a_range_has_no_heading_outside_it(client, spans):
 
 
 def test_each_day_of_the_strip_counts_what_its_link_shows(client, spans):
-    html = timeline(client).content.decode()
-    strip = html.split('class="day-strip"')[1].split("</nav>")[0]
-    for day, count in re.findall(r'href="\?start=(\S+?)&amp;end=\S+?".*?class="day-count">(\d+)<', strip, re.S):
-        assert len(slugs(timeline(client, f"start={day}&end={day}"))) == int(count), day
-    assert re.search(r'class="day-label">6 Jan</span>\s*<span class="day-count">3<', strip)
-    assert re.search(r'class="day-label">19 Jan</span>\s*<span class="day-count">1<', strip)  # the span's last day
+    _, days = strip_of(timeline(client))
+    for day in days:
+        assert len(slugs(timeline(client, day["query"]))) == day["count"], day["date"]
+    counts = {day["date"]: day["count"] for day in days}
+    assert counts["6 January"] == 3 and counts["19 January"] == 1  # the strip runs to the span's last day
+
+
+def test_an_uncertain_date_is_drawn_on_each_of_its_days_and_said_to_be_uncertain(client, spans):
+    days = {day["date"]: day for day in strip_of(timeline(client))[1]}
+    for date in ("5 January", "6 January"):  # "between 5 and 6 January"
+        assert "uncertain" in days[date]["bars"]  # a hatched bar: not colour alone
+        assert "1 of them with an uncertain date that may be this day" in days[date]["said"]
+    assert "uncertain" not in days["7 January"]["bars"]
+    assert (
+        days["6 January"]["said"] == "events, 1 of them with an uncertain date that may be this day, 1 still going on"
+    )
+
+
+def test_an_event_lasting_several_days_is_a_bar_across_them(client, spans):
+    html, days = strip_of(timeline(client))
+    bars = {day["date"]: day["span_bars"] for day in days}
+    assert bars["5 January"] == ["span-bar span-bar--start"]
+    assert bars["12 January"] == ["span-bar"]
+    assert bars["19 January"] == ["span-bar span-bar--end"]
+    assert "ongoing" in next(day for day in days if day["date"] == "12 January")["bars"]
+    said = html.split('class="spans-said"')[1].split("</ul>")[0]
+    assert "Emergency: 5 to 19 January" in said  # the text equivalent of the bar
+
+
+def test_spans_beyond_the_strips_rows_are_counted_in_words(client, make_event):
+    for n in range(5):
+        make_event(slug=f"lasting-{n}", date="2022-01-03", end_date=datetime.date(2022, 1, 5 + n))
+    html, days = strip_of(timeline(client))
+    assert max(len(day["span_bars"]) for day in days) == 3
+    assert "and 2 more events lasting several days" in html
 
 
 def test_the_strip_marks_the_chosen_range(client, spans):
-    strip = timeline(client, "start=5 Jan&end=6 Jan").content.decode().split('class="day-strip"')[1].split("</nav>")[0]
-    selected = re.findall(r'<li class="selected">.*?class="day-label">([^<]+)<', strip, re.S)
-    assert selected == ["5 Jan", "6 Jan"]
+    _, days = strip_of(timeline(client, "start=5 Jan&end=6 Jan"))
+    assert [day["date"] for day in days if day["selected"]] == ["5 January", "6 January"]
 
 
 # Honest coverage --------------------------------------------------------------------------------
