@@ -14,6 +14,7 @@ from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.html import escape, format_html, format_html_join
 
+from timeline import fragments
 from timeline.models import (
     TIMELINE_START,
     Actor,
@@ -83,11 +84,13 @@ def source_dict(source):
         "published_on_basis_kind": source.published_on_basis_kind,
         "published_on_basis": source.published_on_basis,
         "url": source.url,
-        "seed_file": source.seed_file,
+        "url_basis": source.url_basis,
+        "archive_url": source.archive_url,
+        "rights_holder": source.rights_holder,
+        "rights": source.rights_statement,
         "kind": source.kind,
         "party_to_conflict": source.party_to_conflict,
-        "text": source.text,
-    }
+    } | ({"text": source.text} if settings.PUBLIC_SOURCE_TEXT else {})
 
 
 def actor_dict(actor):
@@ -137,6 +140,7 @@ def event_dict(event, site_url):
             {
                 "source": c.source.slug,
                 "quote": c.quote,
+                "original_url": c.original_url,
                 "note": c.note,
                 "claimant": c.claimant_actor.slug if c.claimant_actor else None,
             }
@@ -153,6 +157,7 @@ def event_dict(event, site_url):
                 "scope": f.scope,
                 "source": f.source.slug,
                 "quote": f.quote,
+                "original_url": f.original_url,
                 "note": f.note,
             }
             for number, f in enumerate(event.figures, start=1)
@@ -191,6 +196,11 @@ class Passage:
     reported_on: datetime.date | None = None
     scope: str = ""
     claimant_actor: Actor | None = None  # a citation's claimant (a figure's claimant is text)
+    text_fragment: str = ""
+
+    @property
+    def original_url(self):  # as QuotedPassage.original_url
+        return fragments.link(self.source.url, self.text_fragment)
 
     @property
     def claimed_by_a_party(self):  # as Citation.claimed_by_a_party
@@ -299,18 +309,31 @@ class RelatedRows:
 
     def __init__(self, event_ids, sources, actors, places, *, read=EVERYTHING):
         self.ids = ",".join(str(int(pk)) for pk in event_ids)
-        words = "quote, note" if "quotes" in read else "'', ''"
+        words = "quote, note, text_fragment" if "quotes" in read else "'', '', ''"
         self.citations = collections.defaultdict(list)
-        for event_id, pk, source_id, claimant_id, quote, note in self._rows(
+        for event_id, pk, source_id, claimant_id, quote, note, fragment in self._rows(
             Citation, f"id, source_id, claimant_id, {words}"
         ):
             claimant = actors[claimant_id] if claimant_id else None
-            passage = Passage(pk, f"c{pk}", source_id, sources[source_id], quote, note, claimant_actor=claimant)
+            passage = Passage(
+                pk,
+                f"c{pk}",
+                source_id,
+                sources[source_id],
+                quote,
+                note,
+                claimant_actor=claimant,
+                text_fragment=fragment,
+            )
             self.citations[event_id].append(passage)
         self.figures = collections.defaultdict(list)
-        columns = "id, source_id, quote, note, measure, value, qualifier, claimant, reported_on, scope"
-        for event_id, pk, source_id, *fields, reported_on, scope in self._rows(Figure, columns, "figures" in read):
-            passage = Passage(pk, f"f{pk}", source_id, sources[source_id], *fields, _day(reported_on), scope)
+        columns = "id, source_id, quote, note, measure, value, qualifier, claimant, reported_on, scope, text_fragment"
+        for event_id, pk, source_id, *fields, reported_on, scope, fragment in self._rows(
+            Figure, columns, "figures" in read
+        ):
+            passage = Passage(
+                pk, f"f{pk}", source_id, sources[source_id], *fields, _day(reported_on), scope, text_fragment=fragment
+            )
             self.figures[event_id].append(passage)
         for group in self.figures.values():  # Figure.Meta.ordering
             group.sort(key=lambda f: (f.measure, f.reported_on, f.source.published_on, f.pk))
@@ -427,6 +450,7 @@ def difference_dict(difference, figure_ids):
                 "id": ids[position.pk],
                 "source": position.source.slug,
                 "quote": position.quote,
+                "original_url": position.original_url,
                 "reading": position.reading,
                 "claimant": position.claimant,
                 "note": position.note,

@@ -26,6 +26,7 @@ from timeline.models import (
     PositionRelation,
     Source,
     Status,
+    refresh_all_text_fragments,
 )
 from timeline.search import indexing_deferred
 
@@ -63,11 +64,22 @@ def _date(value):
     return datetime.date.fromisoformat(value) if value else None
 
 
+#: What an export writes of a passage that is worked out from the rest, not read back.
+DERIVED = ("original_url",)
+
+
 def build_source(row):
     fields = {
         k: row.get(k, "")
-        for k in ("title", "outlet", "origin", "authors", "published_on_basis", "url", "seed_file", "kind", "text")
+        for k in ("title", "outlet", "origin", "authors", "published_on_basis", "url", "url_basis", "kind", "text")
     }
+    # Exports leave out the file a source was curated from (an internal name): keep this copy's own,
+    # or name the new source's after its id.
+    saved_file = Source.objects.filter(slug=row["id"]).values_list("seed_file", flat=True).first()
+    fields["seed_file"] = row.get("seed_file") or saved_file or f"{row['id']}.txt"
+    fields["rights_holder"] = (
+        row.get("rights_holder") or fields["origin"] or fields["outlet"] or "its publisher (not named in the copy)"
+    )
     fields["published_on_basis_kind"] = row.get("published_on_basis_kind", DateBasis.STATED)
     fields["edition"] = row.get("edition", 1)
     fields["party_to_conflict"] = row.get("party_to_conflict", False)
@@ -170,7 +182,7 @@ def validate(doc):
                         Problem(f"{where}, {kind}[{position}].source", f"no source has the id {item['source']!r}")
                     )
                     continue
-                fields = {k: v for k, v in item.items() if k not in ("source", "id")}
+                fields = {k: v for k, v in item.items() if k not in ("source", "id", *DERIVED)}
                 if model is Figure:
                     fields["reported_on"] = _date(fields["reported_on"])
                 claimant = fields.pop("claimant", None) if model is Citation else None
@@ -215,7 +227,7 @@ def _difference_problems(doc, sources):
                     Problem(f"{where}, positions[{position_number}].source", f"no source has the id {item['source']!r}")
                 )
                 continue
-            position = Position(source=source, **{k: v for k, v in item.items() if k not in ("id", "source")})
+            position = Position(source=source, **{k: v for k, v in item.items() if k not in ("id", "source", *DERIVED)})
             problems += _model_problems(
                 f"{where}, positions[{position_number}]", position, exclude=["difference", "source"]
             )
@@ -308,6 +320,7 @@ def import_document(doc, progress=None, progress_every=1000):
             progress(number, total)
     for row in doc.get("differences", []):
         _import_difference(row, summary, figure_of, sources)
+    refresh_all_text_fragments()  # bulk_create does not call save(), where a passage gets its link
     DataVersion.bump()  # the citations and figures went in by bulk_create, which sends no signal
     return summary
 

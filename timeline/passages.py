@@ -1,6 +1,8 @@
 """Render a source's full text with every cited passage highlighted and anchored."""
 
+import dataclasses
 import itertools
+import re
 from dataclasses import dataclass
 
 from django.utils.html import escape, format_html
@@ -16,6 +18,7 @@ class Passage:
     end: int
     owner: object  # the event or the difference that cites the passage: it has a title and a URL
     quote: str
+    original_url: str = ""  # the passage highlighted in the original article, where there is one
 
 
 def passages_of(source, *quoted_passages):
@@ -26,7 +29,7 @@ def passages_of(source, *quoted_passages):
     for quoted in itertools.chain(*quoted_passages):
         span = find_passage(source.text, quoted.quote)
         if span:
-            found.append(Passage(quoted.anchor, *span, quoted.owner, quoted.quote))
+            found.append(Passage(quoted.anchor, *span, quoted.owner, quoted.quote, quoted.original_url))
     return sorted(found, key=lambda p: (p.start, -p.end, p.anchor))
 
 
@@ -62,3 +65,48 @@ def highlight(text, passages):
                 )
             )
     return mark_safe("".join(html))
+
+
+SENTENCE_END = re.compile(r"""[.!?…][”"’')\]]*(?=\s)|\n\s*\n""")
+
+
+def sentence_bounds(text, start, end):
+    """(start, end) of the sentences ``text[start:end]`` lies in: from the end of the sentence
+    or paragraph before it to the end of the last sentence it touches."""
+    before = 0
+    for match in SENTENCE_END.finditer(text, 0, start):
+        before = match.end()
+    while before < start and text[before].isspace():
+        before += 1
+    after = SENTENCE_END.search(text, end)
+    if after is None:
+        return before, len(text)
+    return before, after.start() if after.group().isspace() else after.end()
+
+
+@dataclass(frozen=True)
+class Excerpt:
+    """A stretch of a source's text around one or more passages, as readers see a source when
+    its full text is not public."""
+
+    start: int
+    end: int
+    passages: tuple
+
+    def render(self, text):
+        shifted = [dataclasses.replace(p, start=p.start - self.start, end=p.end - self.start) for p in self.passages]
+        return highlight(text[self.start : self.end], shifted)
+
+
+def excerpts_of(text, passages):
+    """Each passage in its sentence(s), sentences shared by several passages shown once, in
+    text order: [(Excerpt, its HTML)]."""
+    merged = []
+    for passage in passages:
+        start, end = sentence_bounds(text, passage.start, passage.end)
+        if merged and start <= merged[-1].end:
+            last = merged.pop()
+            merged.append(Excerpt(last.start, max(last.end, end), (*last.passages, passage)))
+        else:
+            merged.append(Excerpt(start, end, (passage,)))
+    return [(excerpt, excerpt.render(text)) for excerpt in merged]

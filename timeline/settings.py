@@ -211,6 +211,11 @@ SECURE_CSP = {
 # from a file). Every other page keeps "frame-ancestors 'none'" and X-Frame-Options: DENY.
 EMBEDDABLE_CSP = {directive: value for directive, value in SECURE_CSP.items() if directive != "frame-ancestors"}
 
+# DJANGO_PUBLIC_SOURCE_TEXT=0: for deployments without permission to republish whole articles. Readers
+# then see only the cited passages of a source, each in its sentence, and public exports leave the
+# articles' full texts out; signed-in editors still see everything.
+PUBLIC_SOURCE_TEXT = env_flag("DJANGO_PUBLIC_SOURCE_TEXT", "1")
+
 # Where the site is served, for the absolute links in what management commands write (pages and
 # exports served over HTTP use the request's address). `check --deploy` warns when it is unset.
 SITE_URL = os.environ.get("DJANGO_SITE_URL", "http://127.0.0.1:8000" if DEBUG else "").rstrip("/")

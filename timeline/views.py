@@ -26,7 +26,7 @@ from timeline.days import day_strip, sections_of
 from timeline.forms import RENAMED_PARAMETERS, DifferenceFilterForm, TimelineFilterForm
 from timeline.maps import selection_map
 from timeline.models import TIMELINE_START, Actor, Difference, Event, Figure, Place, Position, Source
-from timeline.passages import highlight, passages_of
+from timeline.passages import excerpts_of, highlight, passages_of
 
 EXPORT_NAME = "kazakhstan-2022"  # downloads are named kazakhstan-2022-events.csv and so on
 PAGE_SIZE = 50  # events per chunk: the page stays fast however large the timeline grows
@@ -303,11 +303,12 @@ def source_detail(request, slug):
     figures = source.figures.published().select_related("event")
     positions = source.positions.published().select_related("difference")
     passages = passages_of(source, citations, figures, positions)
-    return render(
-        request,
-        "timeline/source_detail.html",
-        {"source": source, "highlighted_text": highlight(source.text, passages), "passages": passages},
-    )
+    context = {"source": source, "passages": passages}
+    if settings.PUBLIC_SOURCE_TEXT or request.user.has_perm("timeline.view_source"):
+        context["highlighted_text"] = highlight(source.text, passages)
+    else:  # no permission to republish whole articles: each passage in its sentence
+        context["excerpts"] = excerpts_of(source.text, passages)
+    return render(request, "timeline/source_detail.html", context)
 
 
 @require_GET

@@ -1,9 +1,10 @@
 """The timeline's data: sources, the actors and places they name, events, the citations and
 figures that tie every statement to a source's exact words, and where the sources differ.
 
-One module per part (common, sources, events, differences, versions); everything is
+One module per part (common, sources, events, differences, changes, versions); everything is
 importable from ``timeline.models``."""
 
+from timeline.models.changes import EventChange
 from timeline.models.common import (
     MAX_FIGURE,
     TIMELINE_START,
@@ -15,6 +16,7 @@ from timeline.models.common import (
     broken_quotes,
     detail_url,
     find_passage,
+    refresh_all_text_fragments,
 )
 from timeline.models.differences import Difference, Position, PositionRelation
 from timeline.models.events import (
@@ -41,6 +43,7 @@ __all__ = [
     "DateBasis",
     "Difference",
     "Event",
+    "EventChange",
     "EventDates",
     "EventQuerySet",
     "Figure",
@@ -58,4 +61,5 @@ __all__ = [
     "connect_data_version",
     "detail_url",
     "find_passage",
+    "refresh_all_text_fragments",
 ]

@@ -9,6 +9,8 @@ from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db import models, transaction
 from django.urls import reverse
 
+from timeline import fragments
+
 #: The first day of the day-by-day timeline; anything earlier is context.
 TIMELINE_START = datetime.date(2022, 1, 2)
 
@@ -105,6 +107,12 @@ class QuotedPassage(models.Model):
     source = models.ForeignKey("timeline.Source", on_delete=models.PROTECT, related_name="%(class)ss")
     quote = models.TextField(help_text="Copied character for character from the source (line breaks may differ).")
     note = models.CharField(max_length=500, blank=True, help_text="Optional: how to read this passage.")
+    text_fragment = models.CharField(
+        max_length=1000,
+        blank=True,
+        editable=False,
+        help_text="The text directive (#:~:text=…) that finds this passage, and only it, in the original article.",
+    )
 
     objects = PassageQuerySet.as_manager()
     #: The relation through which the passage is published: its event, or its difference.
@@ -135,6 +143,43 @@ class QuotedPassage(models.Model):
     def span(self):
         """The passage's (start, end) offsets in its source's text, or None."""
         return find_passage(self.source.text, self.quote)
+
+    def save(self, *args, **kwargs):
+        refresh_text_fragments([self])
+        super().save(*args, **kwargs)
+
+    @property
+    def original_url(self):
+        """A link into the original article that highlights the passage, where the source has an address."""
+        return fragments.link(self.source.url, self.text_fragment)
+
+
+def refresh_text_fragments(passages):
+    """Give each of ``passages`` (with their sources) the directive that finds it in its
+    source; returns those whose directive changed. One search page per source text: for
+    what is loaded in bulk, or the passages of a source whose text changed."""
+    pages, directives, changed = {}, {}, []
+    for passage in passages:
+        text = passage.source.text
+        key = (passage.source_id, len(text), passage.quote)
+        if key not in directives:
+            page = pages.get(text) or pages.setdefault(text, fragments.Page(text))
+            span = find_passage(text, passage.quote)
+            directives[key] = fragments.directive_for(text, *span, page=page) if span else ""
+        directive = directives[key]
+        if directive != passage.text_fragment:
+            passage.text_fragment = directive
+            changed.append(passage)
+    return changed
+
+
+def refresh_all_text_fragments(sources=None):
+    """Store every passage's directive (of all kinds), optionally only those of ``sources``."""
+    for model in QuotedPassage.__subclasses__():
+        passages = model.objects.select_related("source").order_by("source_id", "pk")
+        if sources is not None:
+            passages = passages.filter(source__in=sources)
+        model.objects.bulk_update(refresh_text_fragments(passages), ["text_fragment"], batch_size=500)
 
 
 def broken_quotes(sources=None):

@@ -3,6 +3,7 @@
 import datetime
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.contrib.humanize.templatetags.humanize import apnumber
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -12,7 +13,7 @@ from django.template.defaultfilters import pluralize
 from django.utils.functional import cached_property
 from simple_history.models import HistoricalRecords
 
-from timeline.models.common import DateBasis, SlugQuerySet, detail_url
+from timeline.models.common import DateBasis, SlugQuerySet, detail_url, refresh_all_text_fragments
 from timeline.search import fold
 
 
@@ -88,7 +89,17 @@ class Source(models.Model):
         blank=True,
         help_text="How the publication date was determined when the article does not state it; blank when it does.",
     )
-    url = models.URLField(max_length=500, blank=True, help_text="Original URL, when the article gives one.")
+    url = models.URLField(max_length=500, blank=True, help_text="The article's original address, where one is known.")
+    url_basis = models.TextField(
+        "how the address is known",
+        blank=True,
+        help_text="Blank when the article gives its own address; otherwise where it comes from (outside knowledge).",
+    )
+    rights_holder = models.CharField(
+        max_length=200,
+        help_text="Who holds the copyright of the article (“Agence France-Presse (AFP)”). Shown on its page "
+        "and in the exports, with the statement that its passages are quoted for reference.",
+    )
     kind = models.CharField(max_length=20, choices=Kind.choices)
     party_to_conflict = models.BooleanField(
         default=False,
@@ -113,6 +124,10 @@ class Source(models.Model):
     def get_absolute_url(self):
         return detail_url("source_detail", self.slug)
 
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        refresh_all_text_fragments([self])  # its text may have changed: the passages' links follow
+
     @property
     def published_on_basis_label(self):
         """ "date inferred", "date from outside knowledge", or nothing when the article prints it."""
@@ -123,6 +138,22 @@ class Source(models.Model):
         if self.published_on_basis_kind != DateBasis.STATED and not self.published_on_basis.strip():
             message = "Say how the publication date was determined, since the article does not print it."
             raise ValidationError({"published_on_basis": message})
+
+    @property
+    def archive_url(self):
+        """The Wayback Machine's copy of the original from the day of publication (the Wayback
+        Machine answers with the capture nearest that day); empty without an original address."""
+        return f"https://web.archive.org/web/{self.published_on:%Y%m%d}/{self.url}" if self.url else ""
+
+    @property
+    def rights_statement(self):
+        """Who holds the article's copyright, and on what footing it is shown here."""
+        shown = (
+            "the full text is shown so that every cited passage can be read in context"
+            if settings.PUBLIC_SOURCE_TEXT
+            else "only the cited passages are shown, each in its sentence"
+        )
+        return f"© {self.rights_holder}. Quoted for reference and verification: {shown}; not for republication."
 
     @property
     def label(self):

@@ -6,6 +6,7 @@ from django.db import connection, models
 from django.db.models.functions import Now
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
+from timeline.models.changes import EventChange
 from timeline.models.differences import Difference, Position, PositionRelation
 from timeline.models.events import Citation, Event, Figure
 from timeline.models.sources import Actor, Place, Source
@@ -70,5 +71,6 @@ def connect_data_version():
     for model in CURATED_MODELS:
         post_save.connect(_data_changed, sender=model, dispatch_uid=f"data-version-save-{model.__name__}")
         post_delete.connect(_data_changed, sender=model, dispatch_uid=f"data-version-delete-{model.__name__}")
+    post_save.connect(_data_changed, sender=EventChange, dispatch_uid="data-version-save-EventChange")
     for through in (Event.actors.through, Event.places.through, Difference.events.through, Difference.figures.through):
         m2m_changed.connect(_data_changed, sender=through, dispatch_uid=f"data-version-m2m-{through.__name__}")

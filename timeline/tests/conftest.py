@@ -60,6 +60,7 @@ def source(db):
         published_on=datetime.date(2022, 1, 6),
         kind=Source.Kind.WIRE,
         seed_file="test.txt",
+        rights_holder="Test Times",
         text="Protesters stormed the mayor's office\non Wednesday. Police said 12 people were\n\ndetained.",
     )
 

@@ -23,7 +23,8 @@ def difference(make_event, source):
     """Two printings of one wire story give different numbers for one measure and scope."""
     later = Source.objects.create(
         slug="later-edition", title="Later", origin="AFP", published_on="2022-01-06", edition=2, kind="wire",
-        seed_file="later.txt", text="Police said 14 people were detained. Protesters stormed the office.",
+        seed_file="later.txt", rights_holder="AFP",
+        text="Police said 14 people were detained. Protesters stormed the office.",
     )  # fmt: skip
     event = make_event()
     figures = [

@@ -56,12 +56,37 @@ def test_export_has_the_public_shape_and_validates_against_the_schema(client, cu
     jsonschema.Draft202012Validator(SCHEMA, format_checker=jsonschema.FormatChecker()).validate(doc)
     assert doc["schema_version"] == 1
     assert doc["generated_at"].endswith("Z")
-    assert {"id", "title", "outlet", "origin", "authors", "published_on", "url", "seed_file", "kind"} <= set(
-        doc["sources"][0]
-    )
+    assert {
+        "id",
+        "title",
+        "outlet",
+        "origin",
+        "authors",
+        "published_on",
+        "url",
+        "rights",
+        "archive_url",
+        "kind",
+    } <= set(doc["sources"][0])
     assert all(set(event) >= EVENT_FIELDS for event in doc["events"])
     figure = next(f for e in doc["events"] for f in e["figures"])
     assert {"measure", "value", "qualifier", "claimant", "reported_on", "source", "quote"} <= set(figure)
+    assert "seed_file" not in doc["sources"][0]  # an internal file name: readers never see one
+
+
+def test_exported_passages_link_to_the_original_words_and_sources_to_their_archive(client, curated):
+    doc = export_json(client)
+    sources = {source["id"]: source for source in doc["sources"]}
+    times = sources["moscow-times-afp"]
+    assert times["archive_url"] == f"https://web.archive.org/web/20220106/{times['url']}"
+    assert times["rights"].startswith("© Agence France-Presse (AFP)")
+    assert sources["tass"]["url"] == sources["tass"]["archive_url"] == ""
+    for citation in (c for event in doc["events"] for c in event["citations"]):
+        source = sources[citation["source"]]
+        if source["url"]:
+            assert citation["original_url"].startswith(source["url"] + "#:~:text=")
+        else:
+            assert citation["original_url"] == ""
 
 
 def test_the_schema_is_served_and_its_choices_match_the_models(client):

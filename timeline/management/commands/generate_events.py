@@ -30,8 +30,10 @@ class Command(BaseCommand):
             return
         if count <= 0:
             raise CommandError("Say how many events to generate, e.g. `generate_events 10000`.")
-        citations = list(Citation.objects.values_list("source_id", "quote"))
-        figures = list(Figure.objects.values("source_id", "quote", "measure", "value", "qualifier", "claimant"))
+        citations = list(Citation.objects.values_list("source_id", "quote", "text_fragment"))
+        figures = list(
+            Figure.objects.values("source_id", "quote", "text_fragment", "measure", "value", "qualifier", "claimant")
+        )
         actors = list(Actor.objects.values_list("pk", flat=True))
         places = list(Place.objects.values_list("pk", flat=True))
         if not citations:
@@ -64,8 +66,10 @@ class Command(BaseCommand):
                 links_actor.append(Event.actors.through(event_id=event.pk, actor_id=actor))
             for place in rng.sample(places, k=min(1, len(places))):
                 links_place.append(Event.places.through(event_id=event.pk, place_id=place))
-            for source_id, quote in rng.sample(citations, k=2):
-                new_citations.append(Citation(event=event, source_id=source_id, quote=quote))
+            for source_id, quote, text_fragment in rng.sample(citations, k=2):
+                new_citations.append(
+                    Citation(event=event, source_id=source_id, quote=quote, text_fragment=text_fragment)
+                )
             if figures and rng.random() < 0.2:
                 figure = rng.choice(figures)
                 new_figures.append(Figure(event=event, reported_on=datetime.date(2022, 1, 6), **figure))

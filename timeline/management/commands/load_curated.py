@@ -2,7 +2,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from timeline.models import Actor, Difference, Event, Place, Source
+from timeline.models import Actor, Difference, Event, Place, Source, refresh_all_text_fragments
 from timeline.search import indexing_deferred
 
 CURATED_FIXTURES = ["sources", "actors", "places", "events", "differences"]
@@ -33,5 +33,6 @@ class Command(BaseCommand):
                 model.objects.all().delete()
         with indexing_deferred():
             call_command("loaddata", *CURATED_FIXTURES, verbosity=options["verbosity"])
+        refresh_all_text_fragments()  # loaddata does not call save(), where a passage gets its link
         # Give every loaded row its first entry in the editors' history.
         call_command("populate_history", auto=True, verbosity=0)
