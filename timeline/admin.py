@@ -3,17 +3,23 @@ checked against concurrent edits."""
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.contrib.admin.options import ActionLocation
 from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.forms.models import BaseInlineFormSet
+from django.template.response import TemplateResponse
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
+from timeline import corrections
+from timeline.corrections import EventState
 from timeline.models import (
     Actor,
     Citation,
     Difference,
     Event,
+    EventChange,
     Figure,
     Place,
     Position,
@@ -71,10 +77,12 @@ class SourceAdmin(SimpleHistoryAdmin):
                     "published_on_basis_kind",
                     "published_on_basis",
                     "url",
+                    "url_basis",
                     "seed_file",
                 ]
             },
         ),
+        ("Rights", {"fields": ["rights_holder"]}),
         ("Text", {"fields": ["text", "cited_passages"]}),
     ]
 
@@ -141,7 +149,27 @@ class PlaceAdmin(NamedEntityAdmin):
     list_display = [*NamedEntityAdmin.list_display, "latitude", "longitude"]
 
 
-class CitationFormSet(BaseInlineFormSet):
+def is_public(event):
+    """Published (as saved) now or before: readers know its address, so it keeps it for good,
+    and what they saw changes only with a public note."""
+    return bool(event and event.pk) and corrections.ever_public(event.pk)
+
+
+class PublicPassagesFormSet(BaseInlineFormSet):
+    """The citations or figures of an event: changing those of a published event is a
+    public change, which needs the event form's public change note."""
+
+    def clean(self):
+        super().clean()
+        if any(self.errors) or not self.has_changed():
+            return
+        state = EventState(self.instance.pk)
+        kind = state.change_kind(self.data.get("status"), [self.prefix])
+        if kind in corrections.NOTE_REQUIRED and not self.data.get("change_note", "").strip():
+            raise ValidationError(corrections.NOTE_MISSING[kind])
+
+
+class CitationFormSet(PublicPassagesFormSet):
     """Checks the event together with the citations submitted with it: a published event
     needs one, and the event cannot postdate every source that reports it."""
 
@@ -168,6 +196,7 @@ class CitationInline(admin.StackedInline):
 
 class FigureInline(admin.StackedInline):
     model = Figure
+    formset = PublicPassagesFormSet
     extra = 0
     autocomplete_fields = ["source"]
     fields = ["measure", ("value", "qualifier"), "scope", "claimant", "reported_on", "source", "quote", "note"]
@@ -213,9 +242,25 @@ class VersionCheckedForm(forms.ModelForm):
 
 
 class EventAdminForm(VersionCheckedForm):
+    change_note = forms.CharField(
+        label="Public change note",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Needed to change a published event, to take it down (the reason) or to publish it again. "
+        "Readers see it on the event's page, in the list of changes and in its feed.",
+    )
+
     class Meta:
         model = Event
         fields = "__all__"  # noqa: DJ007 (the admin narrows them to its fieldsets)
+
+    def clean(self):
+        data = super().clean()
+        self.state = EventState(self.instance.pk)  # before this save: the instance is not changed yet
+        kind = self.state.change_kind(data.get("status"), corrections.public_names(self.changed_data))
+        if kind in corrections.NOTE_REQUIRED and not data.get("change_note", "").strip():
+            self.add_error("change_note", corrections.NOTE_MISSING[kind])
+        return data
 
 
 class DifferenceAdminForm(VersionCheckedForm):
@@ -245,7 +290,7 @@ class EventAdmin(SimpleHistoryAdmin):
     inlines = [CitationInline, FigureInline]
     actions = ["publish", "unpublish"]
     fieldsets = [
-        (None, {"fields": ["title", "slug", "status", "category", "summary", "expected_version"]}),
+        (None, {"fields": ["title", "slug", "status", "category", "summary", "change_note", "expected_version"]}),
         (
             "When",
             {
@@ -261,6 +306,30 @@ class EventAdmin(SimpleHistoryAdmin):
         ),
         ("Who and where", {"fields": ["actors", "places"]}),
     ]
+
+    def save_related(self, request, form, formsets, change):
+        """After the event, its citations and figures are saved: record the public change, if it is one."""
+        super().save_related(request, form, formsets, change)
+        changed = [*form.changed_data, *(formset.prefix for formset in formsets if formset.has_changed())]
+        names = corrections.public_names(changed)
+        kind = form.state.change_kind(form.instance.status, names)
+        corrections.record(form.instance, kind, form.cleaned_data["change_note"], names)
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*super().get_readonly_fields(request, obj), *(["slug"] if is_public(obj) else [])]
+
+    def get_prepopulated_fields(self, request, obj=None):
+        return {} if is_public(obj) else super().get_prepopulated_fields(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        """An event readers have seen is taken down (unpublished, with a reason), never deleted:
+        its address answers 410 Gone with the reason, and no other event can take it."""
+        return super().has_delete_permission(request, obj) and not is_public(obj)
+
+    def get_actions(self, request, action_location=ActionLocation.CHANGE_LIST):
+        actions = super().get_actions(request, action_location)
+        actions.pop("delete_selected", None)  # would delete published events too: delete drafts one by one
+        return actions
 
     def get_queryset(self, request):
         origin = Source.independent_origin_expression("citations__source__")
@@ -283,6 +352,12 @@ class EventAdmin(SimpleHistoryAdmin):
     def publish(self, request, queryset):
         published = 0
         for event in queryset.filter(status=Event.Status.DRAFT):
+            state = EventState(event.pk)
+            if state.was_taken_down:
+                messages.error(
+                    request, f"“{event.title}” was taken down before: open it to publish it again, with a note."
+                )
+                continue
             event.status = Event.Status.PUBLISHED
             errors = event.citation_errors(list(Source.objects.filter(citations__event=event).distinct()))
             if errors:
@@ -290,21 +365,76 @@ class EventAdmin(SimpleHistoryAdmin):
                 continue
             event._history_user = request.user
             event.save()
+            corrections.record(event, EventChange.Kind.PUBLISHED, "")
             published += 1
         if published:
             messages.success(request, f"Published {published} event(s).")
 
-    @admin.action(description="Return the selected events to draft")
+    @admin.action(description="Take the selected events down (with a public reason)")
     def unpublish(self, request, queryset):
-        for event in queryset.filter(status=Event.Status.PUBLISHED):
-            event.status = Event.Status.DRAFT
-            event._history_user = request.user
-            event.save()
-        messages.success(request, "The selected events are drafts now: hidden from readers and exports.")
+        """Asks for the public reason first, on a page of its own, then takes the events down."""
+        events = queryset.filter(status=Event.Status.PUBLISHED)
+        form = TakeDownForm(request.POST if "reason" in request.POST else None)
+        if form.is_valid():
+            for event in events:
+                event.status = Event.Status.DRAFT
+                event._history_user = request.user
+                event.save()
+                corrections.record(event, EventChange.Kind.UNPUBLISHED, form.cleaned_data["reason"])
+            messages.success(request, f"Took down {len(events)} event(s): their addresses now say why.")
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Take events down",
+            "opts": self.model._meta,
+            "events": events,
+            "form": form,
+            "selected": request.POST.getlist(helpers.ACTION_CHECKBOX_NAME),
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/timeline/event/take_down.html", context)
+
+
+class TakeDownForm(forms.Form):
+    reason = forms.CharField(
+        label="Public reason",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Readers who follow a link to these events will see it, with the date.",
+    )
+
+
+class PassageAdmin(SimpleHistoryAdmin):
+    """Citations and figures on their own. Those of an event readers have seen are changed from
+    the event's page, where a public change note goes with them."""
+
+    def passage_is_public(self, passage):
+        return bool(passage and passage.pk) and is_public(passage.event)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and not self.passage_is_public(obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and not self.passage_is_public(obj)
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+
+        class ForDraftsOnly(form):
+            def clean(self):
+                data = super().clean()
+                event = data.get("event")
+                if is_public(event):
+                    raise ValidationError(
+                        "This event is public: add or change its passages from the event's page, "
+                        "with a public change note."
+                    )
+                return data
+
+        return ForDraftsOnly
 
 
 @admin.register(Citation)
-class CitationAdmin(SimpleHistoryAdmin):
+class CitationAdmin(PassageAdmin):
     list_display = ["event", "source", "quote"]
     list_filter = [("source", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["event", "source"]
@@ -313,7 +443,7 @@ class CitationAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Figure)
-class FigureAdmin(SimpleHistoryAdmin):
+class FigureAdmin(PassageAdmin):
     list_display = ["measure", "display_value", "claimant", "reported_on", "source", "event"]
     list_filter = ["measure", ("source", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["event", "source"]

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from timeline import views
+from timeline import feeds, views
 
 timeline_patterns = [
     path("", views.index, name="index"),
@@ -11,6 +11,9 @@ timeline_patterns = [
     path("figures/", views.figure_list, name="figure_list"),
     path("map/", views.map_page, name="map"),
     path("embed/", views.embed, name="embed"),
+    path("changes/", views.change_list, name="change_list"),
+    path("changes/feed/", feeds.atom_feed, name="changes_feed"),
+    path("changes/feed.json", feeds.json_feed, name="changes_json_feed"),
     path("differences/", views.difference_list, name="difference_list"),
     path("differences/words/", views.words_used, name="words_used"),
     path("differences/<slug:slug>/", views.difference_detail, name="difference_detail"),
@@ -24,6 +27,7 @@ timeline_patterns = [
     path("export/events.csv", views.export_events_csv, name="export_events_csv"),
     path("export/figures.csv", views.export_figures_csv, name="export_figures_csv"),
     path("export/differences.csv", views.export_differences_csv, name="export_differences_csv"),
+    path("export/annotations.jsonld", views.export_annotations, name="export_annotations"),
     path("export/schema.json", views.export_schema, name="export_schema"),
 ]
 

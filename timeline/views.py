@@ -3,6 +3,7 @@ import functools
 import itertools
 
 from django.conf import settings
+from django.core.paginator import Paginator
 from django.db import DatabaseError, connection
 from django.db.models import Count, Min, Prefetch
 from django.http import FileResponse, Http404, JsonResponse, QueryDict, StreamingHttpResponse
@@ -25,7 +26,17 @@ from timeline.charts import StepChart
 from timeline.days import day_strip, sections_of
 from timeline.forms import RENAMED_PARAMETERS, DifferenceFilterForm, TimelineFilterForm
 from timeline.maps import selection_map
-from timeline.models import TIMELINE_START, Actor, Difference, Event, Figure, Place, Position, Source
+from timeline.models import (
+    TIMELINE_START,
+    Actor,
+    Difference,
+    Event,
+    EventChange,
+    Figure,
+    Place,
+    Position,
+    Source,
+)
 from timeline.passages import excerpts_of, highlight, passages_of
 
 EXPORT_NAME = "kazakhstan-2022"  # downloads are named kazakhstan-2022-events.csv and so on
@@ -270,9 +281,12 @@ def event_detail(request, slug):
     """An event's page. Staff who may view events also see drafts, as a preview."""
     preview = request.user.has_perm("timeline.view_event")
     events = Event.objects.all() if preview else Event.objects.published()
-    event = get_object_or_404(events.with_related(), slug=slug)
+    event = events.with_related().filter(slug=slug).first()
+    if event is None:
+        return _event_gone(request, slug)
     context = {
         "event": event,
+        "changes": event.changes.order_by("made_at", "pk"),
         "differences": event.differences.published(),
         "jsonld": exports.event_jsonld(event, base_url(request)),
         "permalink": base_url(request) + event.get_absolute_url(),
@@ -282,6 +296,31 @@ def event_detail(request, slug):
     if not event.is_published:
         patch_cache_control(response, private=True, no_store=True)
     return response
+
+
+def _event_gone(request, slug):
+    """An event taken down answers 410 Gone, with the reason and the day; any other unknown
+    address, 404."""
+    taken_down = (
+        EventChange.objects.filter(event__slug=slug, kind=EventChange.Kind.UNPUBLISHED)
+        .exclude(event__status=Event.Status.PUBLISHED)
+        .select_related("event")
+        .first()
+    )
+    if taken_down is None:
+        raise Http404("No published event has this address.")
+    return render(request, "timeline/event_gone.html", {"change": taken_down}, status=410)
+
+
+CHANGES_PER_PAGE = 50
+
+
+@require_GET
+@cached_page
+def change_list(request):
+    """Every public change to the timeline, newest first."""
+    page = Paginator(EventChange.objects.newest_first(), CHANGES_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "timeline/change_list.html", {"page": page})
 
 
 @require_GET
@@ -473,6 +512,19 @@ def export_timelinejs(request, events, form):
     )
     response = JsonResponse(document, json_dumps_params={"ensure_ascii": False})
     return _download(response, f"{EXPORT_NAME}-timelinejs.json")
+
+
+@filtered_export
+def export_annotations(request, events, form):
+    texts = exports.annotations(
+        events,
+        known_on=form.cleaned_data["known_on"],
+        site_url=base_url(request),
+        collection_url=request.build_absolute_uri(),
+    )
+    return _streamed(
+        texts, 'application/ld+json; profile="http://www.w3.org/ns/anno.jsonld"', f"{EXPORT_NAME}-annotations.jsonld"
+    )
 
 
 @filtered_export

@@ -1,6 +1,7 @@
 import datetime
 
 import pytest
+from django.contrib.auth.models import User
 from django.core.cache import caches
 from django.core.management import call_command
 from django.core.management.color import no_style
@@ -85,6 +86,19 @@ def make_event(db, source):
         return event
 
     return make
+
+
+@pytest.fixture
+def editor(db, monkeypatch):
+    monkeypatch.setenv("DJANGO_EDITOR_PASSWORD", "a long editor passphrase")
+    call_command("create_editor", "ed", email="ed@example.org", noinput=True)
+    return User.objects.get(username="ed")
+
+
+@pytest.fixture
+def editor_client(client, editor):
+    client.force_login(editor)
+    return client
 
 
 def timeline_chunks(client, query=""):

@@ -54,19 +54,6 @@ from django.core.management import CommandError, call_command  # noqa: E402
 from timeline.editors import EDITORS_GROUP  # noqa: E402
 
 
-@pytest.fixture
-def editor(db, monkeypatch):
-    monkeypatch.setenv("DJANGO_EDITOR_PASSWORD", "a long editor passphrase")
-    call_command("create_editor", "ed", email="ed@example.org", noinput=True)
-    return User.objects.get(username="ed")
-
-
-@pytest.fixture
-def editor_client(client, editor):
-    client.force_login(editor)
-    return client
-
-
 def event_form(event=None, citations=(), figures=(), **fields):
     """POST data for the event change form, as the admin page would send it."""
     data = {

@@ -266,6 +266,7 @@ PAGES = [
     "/map/?category=violence",
     "/embed/",
     "/embed/?place=almaty&start=6+Jan",
+    "/changes/",
 ]
 
 
@@ -353,6 +354,26 @@ def test_an_editor_adds_a_cited_event_in_the_admin(site, page, monkeypatch):
     expect(page.locator(".messagelist")).to_contain_text("was added successfully")
     page.goto(site + "/?q=Checkpoints+ring")
     expect(page.locator("#checkpoints-ring-alma-ata h3")).to_have_text("Checkpoints ring Alma-Ata")
+    assert page.console_errors == []
+
+
+def test_an_editor_corrects_a_published_event_and_readers_see_the_record(site, page, monkeypatch):
+    sign_in_as_editor(site, page, monkeypatch)
+    event = Event.objects.get(slug="cabinet-resigns")
+    page.goto(f"{site}/admin/timeline/event/{event.pk}/change/")
+    page.fill("#id_title", "Tokayev accepts the cabinet's resignation")
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.locator(".errorlist")).to_contain_text("say in a public change note what you changed")
+    expect(page.locator("#id_title")).to_have_value("Tokayev accepts the cabinet's resignation")  # nothing lost
+    page.fill("#id_change_note", "Title corrected: AFP says Tokayev accepted the resignation.")
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.locator(".messagelist")).to_contain_text("was changed successfully")
+
+    page.goto(f"{site}/events/cabinet-resigns/")
+    expect(page.locator(".last-updated")).to_contain_text("corrected: title")
+    expect(page.locator("#changes-heading + .change-list")).to_contain_text("Title corrected: AFP says")
+    page.goto(f"{site}/changes/")
+    expect(page.locator(".change-list li").first).to_contain_text("Tokayev accepts the cabinet's resignation")
     assert page.console_errors == []
 
 

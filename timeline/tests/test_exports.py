@@ -405,3 +405,118 @@ def test_an_unreadable_import_file_is_a_clear_error(tmp_path, db, content, messa
         path.write_text(content)
     with pytest.raises(CommandError, match=message):
         call_command("import_timeline", str(path))
+
+
+# W3C Web Annotation -----------------------------------------------------------------------------
+
+#: The model's motivations: an annotation's must be one of them.
+MOTIVATIONS = [
+    "assessing", "bookmarking", "classifying", "commenting", "describing", "editing", "highlighting",
+    "identifying", "linking", "moderating", "questioning", "replying", "tagging",
+]  # fmt: skip
+#: What the Web Annotation Data Model requires (its MUSTs, as the W3C's own test suite,
+#: w3c/web-annotation-tests, checks them) of a collection, a page, an annotation, a specific
+#: resource and the two selectors the export uses.
+WEB_ANNOTATION_MUSTS = {
+    "type": "object",
+    "required": ["@context", "id", "type", "total", "first"],
+    "properties": {
+        "@context": {"const": "http://www.w3.org/ns/anno.jsonld"},
+        "id": {"type": "string", "format": "uri"},
+        "type": {"const": "AnnotationCollection"},
+        "total": {"type": "integer", "minimum": 0},
+        "first": {
+            "type": "object",
+            "required": ["id", "type", "items"],
+            "properties": {
+                "type": {"const": "AnnotationPage"},
+                "startIndex": {"type": "integer", "minimum": 0},
+                "items": {"type": "array", "items": {"$ref": "#/$defs/annotation"}},
+            },
+        },
+    },
+    "$defs": {
+        "annotation": {
+            "type": "object",
+            "required": ["id", "type", "target"],
+            "not": {"required": ["body", "bodyValue"]},
+            "properties": {
+                "id": {"type": "string", "format": "uri"},
+                "type": {"const": "Annotation"},
+                "motivation": {"enum": MOTIVATIONS},
+                "body": {
+                    "type": "object",
+                    "required": ["id"],
+                    "properties": {"id": {"type": "string", "format": "uri"}},
+                },
+                "target": {
+                    "type": "object",
+                    "required": ["source", "selector"],
+                    "properties": {
+                        "type": {"const": "SpecificResource"},
+                        "source": {"type": "string", "format": "uri"},
+                        "selector": {
+                            "type": "array",
+                            "items": {
+                                "oneOf": [
+                                    {
+                                        "type": "object",
+                                        "required": ["type", "exact"],
+                                        "properties": {
+                                            "type": {"const": "TextQuoteSelector"},
+                                            "exact": {"type": "string", "minLength": 1},
+                                            "prefix": {"type": "string"},
+                                            "suffix": {"type": "string"},
+                                        },
+                                    },
+                                    {
+                                        "type": "object",
+                                        "required": ["type", "start", "end"],
+                                        "properties": {
+                                            "type": {"const": "TextPositionSelector"},
+                                            "start": {"type": "integer", "minimum": 0},
+                                            "end": {"type": "integer", "minimum": 0},
+                                        },
+                                    },
+                                ]
+                            },
+                        },
+                    },
+                },
+            },
+        }
+    },
+}
+
+
+def annotations(client, query=""):
+    response = get_export(client, "timeline:export_annotations", query)
+    assert response["Content-Type"].startswith("application/ld+json")
+    return json.loads(body(response))
+
+
+def test_the_annotations_validate_and_select_exactly_the_cited_words(client, curated):
+    doc = annotations(client)
+    jsonschema.Draft202012Validator(WEB_ANNOTATION_MUSTS, format_checker=jsonschema.FormatChecker()).validate(doc)
+    items = doc["first"]["items"]
+    published = Event.objects.published()
+    cited = Citation.objects.filter(event__in=published).count() + Figure.objects.filter(event__in=published).count()
+    assert doc["total"] == len(items) == cited
+    texts = {source.slug: source for source in Source.objects.all()}
+    for item in items:
+        source = texts[item["id"].split("/sources/")[1].split("/")[0]]
+        quote, position = item["target"]["selector"]
+        assert source.text[position["start"] : position["end"]] == quote["exact"]
+        assert source.text[: position["start"]].endswith(quote["prefix"])
+        assert source.text[position["end"] :].startswith(quote["suffix"])
+        assert item["target"]["source"] == (source.url or f"http://testserver{source.get_absolute_url()}")
+        assert item["body"]["id"].startswith("http://testserver/events/")
+
+
+def test_the_annotations_are_filtered_like_the_other_exports(client, curated):
+    doc = annotations(client, "category=violence&known_on=7+Jan")
+    events = {item["body"]["id"] for item in doc["first"]["items"]}
+    page = {f"http://testserver/events/{slug}/" for slug in slugs_on_page(client, "category=violence&known_on=7+Jan")}
+    assert events and events <= page
+    assert all("/sources/tass/" not in item["id"] for item in doc["first"]["items"])  # TASS: 8 January
+    assert doc["id"] == "http://testserver/export/annotations.jsonld?category=violence&known_on=7+Jan"

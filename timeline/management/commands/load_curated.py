@@ -2,7 +2,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from timeline.models import Actor, Difference, Event, Place, Source, refresh_all_text_fragments
+from timeline.models import Actor, Difference, Event, EventChange, Place, Source, refresh_all_text_fragments
 from timeline.search import indexing_deferred
 
 CURATED_FIXTURES = ["sources", "actors", "places", "events", "differences"]
@@ -29,7 +29,7 @@ class Command(BaseCommand):
             self.stdout.write("The database already holds timeline data: fixtures not loaded (editors' changes kept).")
             return
         if force:  # loaddata only adds and updates: a row the fixtures dropped would otherwise linger
-            for model in (Difference, Event, Actor, Place, Source):  # each after what refers to it
+            for model in (EventChange, Difference, Event, Actor, Place, Source):  # each after what refers to it
                 model.objects.all().delete()
         with indexing_deferred():
             call_command("loaddata", *CURATED_FIXTURES, verbosity=options["verbosity"])

@@ -1,0 +1,61 @@
+"""When an editor's save is a public change, and recording it.
+
+A change is public once an event has been published: a correction of what readers saw (its
+date, title, summary, citations, figures, actors or places), taking it down, or publishing
+it again. Each needs a public note; the first publication does not, and nothing done to a
+draft that was never published is public."""
+
+from timeline.models import Event, EventChange
+
+Kind = EventChange.Kind
+NOTE_REQUIRED = {Kind.CORRECTED, Kind.UNPUBLISHED, Kind.REPUBLISHED}
+NOTE_MISSING = {
+    Kind.CORRECTED: "This event is published: say in a public change note what you changed and why "
+    "(“date corrected: ‘Thursday night’ is 6 January”). Readers see it on the event's page and in the "
+    "list of changes.",
+    Kind.UNPUBLISHED: "Say why the event is being taken down: readers who follow a link to it will see this reason.",
+    Kind.REPUBLISHED: "This event was taken down before: say why it is published again.",
+}
+
+
+class EventState:
+    """An event as it was before an edit: was it public, and was it ever taken down."""
+
+    def __init__(self, event_pk):
+        self.was_published = (
+            bool(event_pk) and Event.objects.filter(pk=event_pk, status=Event.Status.PUBLISHED).exists()
+        )
+        self.was_taken_down = (
+            bool(event_pk) and EventChange.objects.filter(event_id=event_pk, kind=Kind.UNPUBLISHED).exists()
+        )
+
+    def change_kind(self, new_status, changed):
+        """The public change a save to ``new_status`` makes, ``changed`` naming what readers see
+        that differs; None when the save is not a public change."""
+        now_published = new_status == Event.Status.PUBLISHED
+        if self.was_published and now_published:
+            return Kind.CORRECTED if changed else None
+        if self.was_published:
+            return Kind.UNPUBLISHED
+        if now_published:
+            return Kind.REPUBLISHED if self.was_taken_down else Kind.PUBLISHED
+        return None
+
+
+def ever_public(event_pk):
+    """Whether readers have seen the event: it is published, as saved, or was before."""
+    published = Event.objects.filter(pk=event_pk, status=Event.Status.PUBLISHED)
+    return published.exists() or EventChange.objects.filter(event_id=event_pk).exists()
+
+
+def public_names(field_names):
+    """What readers see of the given model fields (and "citations", "figures"), in the words
+    of the change log, each once, in a steady order."""
+    names = [EventChange.PUBLIC_FIELDS[name] for name in field_names if name in EventChange.PUBLIC_FIELDS]
+    order = list(dict.fromkeys(EventChange.PUBLIC_FIELDS.values()))
+    return sorted(set(names), key=order.index)
+
+
+def record(event, kind, note, changed=()):
+    if kind is not None:
+        EventChange.objects.create(event=event, kind=kind, note=note.strip(), changed=list(changed))
