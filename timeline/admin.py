@@ -257,7 +257,9 @@ class EventAdminForm(VersionCheckedForm):
     def clean(self):
         data = super().clean()
         self.state = EventState(self.instance.pk)  # before this save: the instance is not changed yet
-        kind = self.state.change_kind(data.get("status"), corrections.public_names(self.changed_data))
+        if "slug" in self.changed_data and is_public(self.instance):
+            self.add_error("slug", "Readers know this event by its address: it keeps it for good.")
+        kind = self.state.change_kind(data.get("status"), corrections.public_names(self.state.changed(data)))
         if kind in corrections.NOTE_REQUIRED and not data.get("change_note", "").strip():
             self.add_error("change_note", corrections.NOTE_MISSING[kind])
         return data
@@ -307,19 +309,26 @@ class EventAdmin(SimpleHistoryAdmin):
         ("Who and where", {"fields": ["actors", "places"]}),
     ]
 
+    def save_model(self, request, obj, form, change):
+        """Record the public change the event's own fields make, if any (a revert from the history
+        saves through here alone); save_related adds its citations and figures."""
+        super().save_model(request, obj, form, change)
+        names = corrections.public_names(form.state.changed(form.cleaned_data))
+        kind = form.state.change_kind(obj.status, names)
+        form.public_change = corrections.record(obj, kind, form.cleaned_data["change_note"], names)
+
     def save_related(self, request, form, formsets, change):
-        """After the event, its citations and figures are saved: record the public change, if it is one."""
         super().save_related(request, form, formsets, change)
-        changed = [*form.changed_data, *(formset.prefix for formset in formsets if formset.has_changed())]
-        names = corrections.public_names(changed)
+        passages = [formset.prefix for formset in formsets if formset.has_changed()]
+        if not passages:
+            return
+        names = corrections.public_names([*form.state.changed(form.cleaned_data), *passages])
+        if form.public_change is not None:
+            form.public_change.changed = names
+            form.public_change.save(update_fields=["changed"])
+            return
         kind = form.state.change_kind(form.instance.status, names)
         corrections.record(form.instance, kind, form.cleaned_data["change_note"], names)
-
-    def get_readonly_fields(self, request, obj=None):
-        return [*super().get_readonly_fields(request, obj), *(["slug"] if is_public(obj) else [])]
-
-    def get_prepopulated_fields(self, request, obj=None):
-        return {} if is_public(obj) else super().get_prepopulated_fields(request, obj)
 
     def has_delete_permission(self, request, obj=None):
         """An event readers have seen is taken down (unpublished, with a reason), never deleted:

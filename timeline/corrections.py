@@ -5,6 +5,8 @@ date, title, summary, citations, figures, actors or places), taking it down, or 
 it again. Each needs a public note; the first publication does not, and nothing done to a
 draft that was never published is public."""
 
+from django.forms.models import model_to_dict
+
 from timeline.models import Event, EventChange
 
 Kind = EventChange.Kind
@@ -19,15 +21,28 @@ NOTE_MISSING = {
 
 
 class EventState:
-    """An event as it was before an edit: was it public, and was it ever taken down."""
+    """An event as saved before an edit: what readers see of it, was it public, and was it ever
+    taken down. Edits are compared with it, not with the form's initial values: a revert from
+    the history starts from an old version."""
 
     def __init__(self, event_pk):
-        self.was_published = (
-            bool(event_pk) and Event.objects.filter(pk=event_pk, status=Event.Status.PUBLISHED).exists()
-        )
-        self.was_taken_down = (
-            bool(event_pk) and EventChange.objects.filter(event_id=event_pk, kind=Kind.UNPUBLISHED).exists()
-        )
+        saved = Event.objects.filter(pk=event_pk).first() if event_pk else None
+        self.saved = model_to_dict(saved, fields=EventChange.PUBLIC_FIELDS) if saved else {}
+        self.was_published = saved is not None and saved.is_published
+        self.was_taken_down = saved is not None and saved.changes.filter(kind=Kind.UNPUBLISHED).exists()
+
+    def changed(self, cleaned_data):
+        """The public fields whose new value (a form's cleaned data) differs from the saved one."""
+        changed = []
+        for name, old in self.saved.items():
+            if name not in cleaned_data:
+                continue
+            new = cleaned_data[name]
+            if name in ("actors", "places"):
+                old, new = {entity.pk for entity in old}, {entity.pk for entity in new}
+            if old != new:
+                changed.append(name)
+        return changed
 
     def change_kind(self, new_status, changed):
         """The public change a save to ``new_status`` makes, ``changed`` naming what readers see
@@ -57,5 +72,7 @@ def public_names(field_names):
 
 
 def record(event, kind, note, changed=()):
-    if kind is not None:
-        EventChange.objects.create(event=event, kind=kind, note=note.strip(), changed=list(changed))
+    """The public change, saved; None when the save is not one (``kind`` None)."""
+    if kind is None:
+        return None
+    return EventChange.objects.create(event=event, kind=kind, note=note.strip(), changed=list(changed))

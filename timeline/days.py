@@ -56,15 +56,18 @@ def _gaps(first, last, latest_article):
     return sections
 
 
-def sections_of(events, *, latest_article, start=None, end=None, previous_day=None, last_chunk=True):
-    """Group one chunk of ``events`` (in timeline order) into sections.
+def sections_of(events, coverage, chosen, *, previous_day=None, last_chunk=True):
+    """Group one chunk of ``events`` (in timeline order) into sections. ``coverage`` is what the
+    collection covers (Source.objects.coverage()); ``chosen`` the filters' cleaned data.
 
-    ``start`` and ``end`` are the chosen date range; an event that began before ``start``
+    Its ``start`` and ``end`` are the chosen date range; an event that began before ``start``
     is shown under ``start`` (its ``carried_over`` attribute is set). ``previous_day`` is
     the day of the last event of the previous chunk, if any; the first section carries on
     from it when it is the same day. Gaps between days become sections of their own, as do
     the chosen range's empty days before the first event (first chunk) and after the last
     (``last_chunk``)."""
+    start, end = chosen.get("start"), chosen.get("end")
+    latest_article = coverage.last or TIMELINE_START
     sections = []
     last_day = previous_day
     if previous_day is None and start:

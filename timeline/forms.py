@@ -123,6 +123,12 @@ class TimelineFilterForm(forms.Form):
         return [self[name] for name in DATE_FIELDS]
 
     @property
+    def only_dates_chosen(self):
+        """True when no filter but From and To narrows the selection (a valid form): an empty
+        day then means that no article reports anything on it, not that nothing matched."""
+        return not any(self.cleaned_data.get(name) for name in self.FILTERS if name not in ("start", "end"))
+
+    @property
     def choice_fields(self):
         """The checkbox groups, as plain data: [(bound field, [(value, label, checked)], number
         checked)]. The template writes the inputs itself; Django's widget templates took a third

@@ -111,14 +111,7 @@ def index(request):
     if previous_day and start and previous_day < start:
         previous_day = start  # the previous chunk showed it under the range's first day
     coverage = Source.objects.coverage()
-    sections = sections_of(
-        events,
-        latest_article=coverage.last or TIMELINE_START,
-        start=start,
-        end=end,
-        previous_day=previous_day,
-        last_chunk=not more,
-    )
+    sections = sections_of(events, coverage, data, previous_day=previous_day, last_chunk=not more)
     cards = event_cards(
         events,
         data_version(request).number,
@@ -130,7 +123,7 @@ def index(request):
         event.card = cards[event.pk]
     context |= {
         "sections": sections,
-        "only_dates_chosen": not any(data.get(name) for name in form.FILTERS if name not in ("start", "end")),
+        "only_dates_chosen": form.only_dates_chosen,
         "next_query": query_with(query, page=str(page + 1)) if more else None,
         "next_count": selection[stop : stop + PAGE_SIZE].count() if more else 0,
         "page": page,
@@ -202,19 +195,12 @@ def embed(request):
     selection = form.filter(Event.objects.published())
     events = list(selection.with_related(data["known_on"])[: EMBED_SIZE + 1])
     more, events = len(events) > EMBED_SIZE, events[:EMBED_SIZE]
-    coverage = Source.objects.coverage()
     shown_sources = Source.objects.filter(citations__event__in=[event.pk for event in events]).distinct()
     context |= {
         "count": selection.count(),
         "more": more,
-        "sections": sections_of(
-            events,
-            latest_article=coverage.last or TIMELINE_START,
-            start=data["start"],
-            end=data["end"],
-            last_chunk=not more,
-        ),
-        "only_dates_chosen": not any(data.get(name) for name in form.FILTERS if name not in ("start", "end")),
+        "sections": sections_of(events, Source.objects.coverage(), data, last_chunk=not more),
+        "only_dates_chosen": form.only_dates_chosen,
         "chips": form.active_filters(),
         "sources": shown_sources.order_by("published_on", "outlet", "origin").defer("text"),
     }

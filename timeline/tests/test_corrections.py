@@ -116,8 +116,8 @@ def test_publishing_a_taken_down_event_again_needs_a_note(editor_client, publish
 
 
 def test_an_event_readers_have_seen_keeps_its_address_for_good(editor_client, published, make_event):
-    page = editor_client.get(reverse("admin:timeline_event_change", args=[published.pk])).content.decode()
-    assert 'name="slug"' not in page  # read-only
+    response = change_event(editor_client, published, slug="another-address", change_note="New address.")
+    assert "Readers know this event by its address: it keeps it for good." in response.content.decode()
     assert editor_client.get(reverse("admin:timeline_event_delete", args=[published.pk])).status_code == 403
     actions = editor_client.get(reverse("admin:timeline_event_changelist")).content.decode()
     assert 'value="delete_selected"' not in actions
@@ -212,3 +212,28 @@ def test_a_change_note_is_required_only_where_readers_see_the_change(editor_clie
     """The order of events within a day (day_order) is not something readers are told."""
     assert change_event(editor_client, published, day_order="3").status_code == 302
     assert not EventChange.objects.exists()
+
+
+def test_a_revert_from_the_history_is_a_public_change_too(client, editor_client, published):
+    note = correct(editor_client, published)
+    published.refresh_from_db()
+    before = published.history.order_by("history_date")[0]
+    url = reverse("admin:timeline_event_simple_history", args=[published.pk, before.history_id])
+    data = event_form(published, date="2022-01-05")
+    for key in [k for k in data if k.startswith(("citations-", "figures-"))]:
+        del data[key]
+    response = editor_client.post(url, data)
+    assert "say in a public change note" in response.content.decode()
+    data["change_note"] = "Date restored: the correction misread the article."
+    assert editor_client.post(url, data).status_code == 302
+    assert changes_of(published)[-2:] == [
+        ("corrected", ["date"], note),
+        ("corrected", ["date"], "Date restored: the correction misread the article."),
+    ]
+
+
+def test_a_correction_of_fields_and_citations_is_one_change(editor_client, published):
+    data = event_form(published, title="Protesters storm Almaty's mayor's office", change_note="Title and quote.")
+    data["citations-0-quote"] = "Protesters stormed the mayor's office\non"
+    assert editor_client.post(reverse("admin:timeline_event_change", args=[published.pk]), data).status_code == 302
+    assert changes_of(published) == [("corrected", ["title", "citations"], "Title and quote.")]
