@@ -8,7 +8,7 @@ from pathlib import Path
 
 import orjson
 from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
+from django.core.exceptions import EmptyResultSet, ImproperlyConfigured
 from django.db import connection
 from django.db.models import Prefetch
 from django.utils import timezone
@@ -288,7 +288,10 @@ def _event_rows(events):
     """The events' EVENT_COLUMNS_READ, EVENT_CHUNK rows at a time, read with the queryset's own
     SQL on a streaming cursor: Django's per-value converters took a quarter of an export's time.
     Dates come back as text from SQLite; the few date columns are parsed here."""
-    sql, params = events.values_list(*EVENT_COLUMNS_READ).query.sql_with_params()
+    try:
+        sql, params = events.values_list(*EVENT_COLUMNS_READ).query.sql_with_params()
+    except EmptyResultSet:  # a selection Django knows to be empty (a search with no searchable word)
+        return
     with connection.chunked_cursor() as cursor:
         cursor.execute(sql, params)
         while rows := cursor.fetchmany(EVENT_CHUNK):
