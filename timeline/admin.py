@@ -152,7 +152,7 @@ class PlaceAdmin(NamedEntityAdmin):
 def is_public(event):
     """Published (as saved) now or before: readers know its address, so it keeps it for good,
     and what they saw changes only with a public note."""
-    return bool(event and event.pk) and corrections.ever_public(event.pk)
+    return bool(event and event.pk) and EventState(event.pk).ever_public
 
 
 class PublicPassagesFormSet(BaseInlineFormSet):
@@ -257,7 +257,7 @@ class EventAdminForm(VersionCheckedForm):
     def clean(self):
         data = super().clean()
         self.state = EventState(self.instance.pk)  # before this save: the instance is not changed yet
-        if "slug" in self.changed_data and is_public(self.instance):
+        if "slug" in self.changed_data and self.state.ever_public:
             self.add_error("slug", "Readers know this event by its address: it keeps it for good.")
         kind = self.state.change_kind(data.get("status"), corrections.public_names(self.state.changed(data)))
         if kind in corrections.NOTE_REQUIRED and not data.get("change_note", "").strip():

@@ -6,6 +6,7 @@ it again. Each needs a public note; the first publication does not, and nothing 
 draft that was never published is public."""
 
 from django.forms.models import model_to_dict
+from django.utils.functional import cached_property
 
 from timeline.models import Event, EventChange
 
@@ -26,10 +27,17 @@ class EventState:
     the history starts from an old version."""
 
     def __init__(self, event_pk):
-        saved = Event.objects.filter(pk=event_pk).first() if event_pk else None
-        self.saved = model_to_dict(saved, fields=EventChange.PUBLIC_FIELDS) if saved else {}
-        self.was_published = saved is not None and saved.is_published
-        self.was_taken_down = saved is not None and saved.changes.filter(kind=Kind.UNPUBLISHED).exists()
+        self.saved_event = Event.objects.filter(pk=event_pk).first() if event_pk else None
+        kinds = set(self.saved_event.changes.values_list("kind", flat=True)) if self.saved_event else set()
+        self.was_published = self.saved_event is not None and self.saved_event.is_published
+        self.was_taken_down = Kind.UNPUBLISHED in kinds
+        #: Readers have seen it: it is published, as saved, or has been (any public change says so).
+        self.ever_public = self.was_published or bool(kinds)
+
+    @cached_property
+    def saved(self):
+        """What readers see of the saved event: {field name: value}."""
+        return model_to_dict(self.saved_event, fields=EventChange.PUBLIC_FIELDS) if self.saved_event else {}
 
     def changed(self, cleaned_data):
         """The public fields whose new value (a form's cleaned data) differs from the saved one."""
@@ -55,12 +63,6 @@ class EventState:
         if now_published:
             return Kind.REPUBLISHED if self.was_taken_down else Kind.PUBLISHED
         return None
-
-
-def ever_public(event_pk):
-    """Whether readers have seen the event: it is published, as saved, or was before."""
-    published = Event.objects.filter(pk=event_pk, status=Event.Status.PUBLISHED)
-    return published.exists() or EventChange.objects.filter(event_id=event_pk).exists()
 
 
 def public_names(field_names):

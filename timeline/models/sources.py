@@ -125,8 +125,10 @@ class Source(models.Model):
         return detail_url("source_detail", self.slug)
 
     def save(self, *args, **kwargs):
+        saved_text = Source.objects.filter(pk=self.pk).values_list("text", flat=True).first() if self.pk else None
         super().save(*args, **kwargs)
-        refresh_all_text_fragments([self])  # its text may have changed: the passages' links follow
+        if saved_text is not None and saved_text != self.text:
+            refresh_all_text_fragments([self])  # the passages' links follow the new text
 
     @property
     def published_on_basis_label(self):
