@@ -1,6 +1,8 @@
 """The editors' workspace: every change is validated, recorded in the history, and
 checked against concurrent edits."""
 
+import json
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
@@ -12,14 +14,13 @@ from django.template.response import TemplateResponse
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
-from timeline import corrections
-from timeline.corrections import EventState
+from timeline import editing
+from timeline.editing import is_public
 from timeline.models import (
     Actor,
     Citation,
     Difference,
     Event,
-    EventChange,
     Figure,
     Place,
     Position,
@@ -53,8 +54,34 @@ def report_broken_quotes(request, sources=None):
         messages.success(request, "Every quote occurs in its source's current text.")
 
 
+class CuratedAdmin(SimpleHistoryAdmin):
+    """Saves and deletes through timeline.editing, the one way in for every write: the row with
+    its links and inlines in one transaction, then the search entries and the data version."""
+
+    def save_model(self, request, obj, form, change):
+        """Saved in save_related, with the links and inlines. A revert from the history has no
+        save_related: it saves here."""
+        if request.resolver_match.url_name.endswith("_simple_history"):
+            editing.save_curated(obj, user=request.user, write_related=lambda saved: form.save_m2m())
+
+    def save_related(self, request, form, formsets, change):
+        def write_related(saved):
+            form.save_m2m()
+            for formset in formsets:
+                self.save_formset(request, form, formset, change=change)
+
+        editing.save_curated(form.instance, user=request.user, write_related=write_related)
+
+    def delete_model(self, request, obj):
+        editing.delete_curated(obj)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            editing.delete_curated(obj)
+
+
 @admin.register(Source)
-class SourceAdmin(SimpleHistoryAdmin):
+class SourceAdmin(CuratedAdmin):
     list_display = ["title", "outlet", "origin", "kind", "published_on", "citation_count"]
     list_filter = ["kind", "origin"]
     search_fields = ["title", "outlet", "origin", "authors", "text"]
@@ -109,8 +136,9 @@ class SourceAdmin(SimpleHistoryAdmin):
     def recheck_quotes(self, request, queryset):
         report_broken_quotes(request, queryset)
 
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        obj = form.instance
         if change and "text" in form.changed_data:
             broken = broken_quotes([obj])
             if broken:
@@ -120,7 +148,7 @@ class SourceAdmin(SimpleHistoryAdmin):
                 )
 
 
-class NamedEntityAdmin(SimpleHistoryAdmin):
+class NamedEntityAdmin(CuratedAdmin):
     list_display = ["name", "kind", "slug", "event_count"]
     list_filter = ["kind"]
     search_fields = ["search_names", "slug"]
@@ -149,24 +177,18 @@ class PlaceAdmin(NamedEntityAdmin):
     list_display = [*NamedEntityAdmin.list_display, "latitude", "longitude"]
 
 
-def is_public(event):
-    """Published (as saved) now or before: readers know its address, so it keeps it for good,
-    and what they saw changes only with a public note."""
-    return bool(event and event.pk) and EventState(event.pk).ever_public
-
-
 class PublicPassagesFormSet(BaseInlineFormSet):
-    """The citations or figures of an event: changing those of a published event is a
-    public change, which needs the event form's public change note."""
+    """The citations or figures of an event, checked with the event form (EventAdminForm):
+    merged with a colleague's save made since the form was opened, and, for a published
+    event, changed only with the form's public change note."""
 
     def clean(self):
         super().clean()
-        if any(self.errors) or not self.has_changed():
+        event_form = getattr(self.instance, "_admin_form", None)
+        if any(self.errors) or event_form is None:
             return
-        state = EventState(self.instance.pk)
-        kind = state.change_kind(self.data.get("status"), [self.prefix])
-        if kind in corrections.NOTE_REQUIRED and not self.data.get("change_note", "").strip():
-            raise ValidationError(corrections.NOTE_MISSING[kind])
+        event_form.merge_passages(self)
+        event_form.check_passages(self)
 
 
 class CitationFormSet(PublicPassagesFormSet):
@@ -241,7 +263,16 @@ class VersionCheckedForm(forms.ModelForm):
         return data
 
 
-class EventAdminForm(VersionCheckedForm):
+class EventAdminForm(forms.ModelForm):
+    """An event's form that never loses a colleague's edit. It carries the version and the
+    state (``base_state``) it was opened at. When a colleague saved the event since, the save
+    is merged field by field, inlines included (editing.three_way): what only the colleague
+    changed is kept, what only this editor changed is saved, and a field both changed
+    differently waits for the editor's explicit choice between the two values."""
+
+    expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    base_state = forms.CharField(widget=forms.HiddenInput, required=False)
+    awaiting_choice = forms.CharField(widget=forms.HiddenInput, required=False)
     change_note = forms.CharField(
         label="Public change note",
         required=False,
@@ -254,15 +285,221 @@ class EventAdminForm(VersionCheckedForm):
         model = Event
         fields = "__all__"  # noqa: DJ007 (the admin narrows them to its fieldsets)
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.merge = None  # set when a colleague saved since the form was opened
+        if self.instance.pk and not self.is_bound:
+            # The saved version and state, even when the form shows an older one from the history.
+            saved = Event.objects.filter(pk=self.instance.pk).values_list("version", flat=True)
+            self.initial["expected_version"] = saved[0]
+            self.initial["base_state"] = editing.as_json(editing.snapshot(self.instance.pk))
+
+    # The event's own fields ----------------------------------------------------------------
+
     def clean(self):
         data = super().clean()
-        self.state = EventState(self.instance.pk)  # before this save: the instance is not changed yet
-        if "slug" in self.changed_data and self.state.ever_public:
-            self.add_error("slug", "Readers know this event by its address: it keeps it for good.")
-        kind = self.state.change_kind(data.get("status"), corrections.public_names(self.state.changed(data)))
-        if kind in corrections.NOTE_REQUIRED and not data.get("change_note", "").strip():
-            self.add_error("change_note", corrections.NOTE_MISSING[kind])
+        self.instance._admin_form = self  # the inline formsets, validated next, merge and check with it
+        self.edit = editing.EventEdit(self.instance.pk)  # before this save: the instance is not changed yet
+        self.after = {"event": self._mine(data), **{r: self.edit.before[r] for r in editing.PASSAGE_MODELS}}
+        self.choices = self._choices()
+        self.base = self._base_state()  # read before a merge moves the form on to the colleague's state
+        if self.instance.pk:
+            saved_version = (
+                Event.objects.select_for_update()  # held until the admin's transaction saves or fails
+                .filter(pk=self.instance.pk)
+                .values_list("version", flat=True)
+                .first()
+            )
+            stale = data.get("expected_version") != saved_version
+            self.instance.version = saved_version  # the version this edit starts from: save() claims the next
+            self._apply_event_choices(data)
+            if stale:
+                self._merge_fields(data, saved_version)
+        for name, message in self.edit.problems(self.after, data.get("change_note")).items():
+            self.add_error(name, message)
         return data
+
+    def _mine(self, data):
+        fields = [name for name in editing.event_fields() if name in data]
+        return {name: editing.plain(data[name]) for name in fields}
+
+    def _merge_fields(self, data, saved_version):
+        base = self.base
+        if base is None:
+            self._refuse_stale(saved_version)
+            return
+        self.merge = editing.three_way(base["event"], self.edit.before["event"], self.after["event"])
+        for name in self.merge.theirs:
+            data[name] = self._saved_value(self.instance, name)  # what the colleague saved
+            self.after["event"][name] = self.edit.before["event"][name]
+            self._show(name, self.edit.before["event"][name])
+        self._ask_for_choices(saved_version)
+
+    def _base_state(self):
+        try:
+            return json.loads(self.data.get("base_state") or "null")
+        except ValueError:
+            return None
+
+    def _refuse_stale(self, saved_version):
+        """A form opened without its starting state cannot be merged: keep the input, ask again."""
+        self.data["expected_version"] = saved_version
+        self.data["base_state"] = editing.as_json(self.edit.before)
+        raise forms.ValidationError(
+            "Someone else saved this event while you were editing it. Your changes are still in the form below, "
+            "not saved: compare them with the event's history, then save again."
+        )
+
+    def _ask_for_choices(self, saved_version):
+        """After a merge, the form is at the colleague's version; conflicts wait for a choice."""
+        self.data["expected_version"] = saved_version
+        self.data["base_state"] = editing.as_json(self.edit.before)
+        self.data["awaiting_choice"] = ",".join(self.merge.conflicts)
+        if self.merge.conflicts:
+            self.add_error(None, self.conflict_message())
+
+    def conflict_message(self):
+        return (
+            "Someone else saved this event while you were editing it, and changed some of the fields you changed. "
+            "Their changes to other fields are kept. For each field below, choose their value or yours, then save."
+        )
+
+    def _show(self, key, plain_value):
+        """Let the re-displayed form show a merged value."""
+        if isinstance(plain_value, list):
+            self.data.setlist(key, [str(v) for v in plain_value])
+        else:
+            self.data[key] = "" if plain_value is None else str(plain_value)
+
+    @staticmethod
+    def _saved_value(instance, name):
+        """The saved value of a field, as a form's cleaned data holds it."""
+        saved = type(instance).objects.get(pk=instance.pk)
+        model_field = type(instance)._meta.get_field(name)
+        if model_field.many_to_many:
+            return list(getattr(saved, name).all())
+        return getattr(saved, name)
+
+    # Choices between two editors' values ----------------------------------------------------
+
+    def _choices(self):
+        """{key: "theirs" | "mine"} for the conflicts the form showed, as the editor chose."""
+        keys = [key for key in (self.data.get("awaiting_choice") or "").split(",") if key]
+        return {key: self.data.get(f"keep-{key}", "") for key in keys}
+
+    def _apply_event_choices(self, data):
+        """Apply the editor's choices between their value and a colleague's (base_state holds the
+        colleague's since the conflict was shown); a missing choice is asked for again."""
+        for name in list(self.after["event"]):
+            choice = self.choices.get(name)
+            if choice == "theirs":
+                data[name] = self._saved_value(self.instance, name)
+                self.after["event"][name] = self.edit.before["event"].get(name)
+            elif choice is not None and choice != "mine":
+                self.add_error(name, "Choose their value or yours: both of you changed this field.")
+
+    # The inline formsets ---------------------------------------------------------------------
+
+    def merge_passages(self, formset):
+        """Merge the inline rows the editor submitted with what a colleague saved since."""
+        relation, model = formset.prefix, formset.model
+        base = self.base
+        saved_rows = self.edit.before[relation]
+        for form in formset.forms:
+            if not getattr(form, "cleaned_data", None) or form.instance.pk is None:
+                continue
+            key = str(form.instance.pk)
+            mine = self._passage_row(form, model)
+            for name in list(mine):
+                choice = self.choices.get(f"{relation}-{key}-{name}")
+                if choice == "theirs":
+                    self._take_saved(form, model, name, saved_rows.get(key, {}).get(name))
+                    mine[name] = saved_rows.get(key, {}).get(name)
+                elif choice is not None and choice != "mine":
+                    raise ValidationError(f"Choose their value or yours for {relation} {key}, {name}.")
+            if self.merge is None or base is None or key not in base.get(relation, {}):
+                continue
+            merge = editing.three_way(base[relation][key], saved_rows.get(key, {}), mine, prefix=f"{relation}-{key}-")
+            for merged_key, (_old, theirs) in merge.theirs.items():
+                name = merged_key.rsplit("-", 1)[1]
+                self._take_saved(form, model, name, theirs)
+            self.merge.theirs |= merge.theirs
+            self.merge.mine |= merge.mine
+            self.merge.conflicts |= merge.conflicts
+        if self.merge is not None:
+            self.data["awaiting_choice"] = ",".join(self.merge.conflicts)
+            if self.merge.conflicts and not self.errors:
+                self.add_error(None, self.conflict_message())
+            if any(key.startswith(relation) for key in self.merge.conflicts):
+                raise ValidationError("Choose their value or yours for the fields both of you changed (see the top).")
+
+    def _passage_row(self, form, model):
+        names = [name for name in form.fields if name not in ("id", "DELETE", "event")]
+        return {model._meta.get_field(name).attname: editing.plain(form.cleaned_data.get(name)) for name in names}
+
+    def _take_saved(self, form, model, attname, value):
+        field = next(f for f in model._meta.concrete_fields if f.attname == attname)
+        value = field.target_field.to_python(value) if field.is_relation else field.to_python(value)
+        setattr(form.instance, attname, value)
+        form.cleaned_data[field.name] = getattr(form.instance, field.name)
+        form.data[form.add_prefix(field.name)] = "" if value is None else str(value)
+
+    def check_passages(self, formset):
+        """The public-change rules, with the formset's rows as they will be saved."""
+        rows = {}
+        for number, form in enumerate(formset.forms):
+            data = getattr(form, "cleaned_data", None)
+            if not data or data.get("DELETE") or (form.instance.pk is None and not form.has_changed()):
+                continue
+            key = str(form.instance.pk) if form.instance.pk else f"new-{number}"
+            rows[key] = editing.passage_row(form.instance)
+        self.after[formset.prefix] = rows
+        problems = self.edit.problems(self.after, self.cleaned_data.get("change_note"))
+        if "change_note" in problems:
+            if "change_note" not in self.errors:
+                self.add_error("change_note", problems["change_note"])
+            raise ValidationError(problems["change_note"])
+
+    def conflicts(self):
+        """The fields both editors changed, for the choice the form asks for:
+        [{"key", "label", "theirs", "mine"}], values as an editor reads them."""
+        if not self.merge:
+            return []
+        rows = []
+        for key, (_base, theirs, mine) in self.merge.conflicts.items():
+            model, name, label = Event, key, key
+            if "-" in key:
+                relation, number, name = key.split("-", 2)
+                model = editing.PASSAGE_MODELS[relation]
+                label = f"{model._meta.verbose_name} {number}: "
+            field = next(
+                f for f in (*model._meta.concrete_fields, *model._meta.many_to_many) if name in (f.name, f.attname)
+            )
+            label = f"{label if '-' in key else ''}{field.verbose_name}"
+            rows.append(
+                {"key": key, "label": label, "theirs": _readable(field, theirs), "mine": _readable(field, mine)}
+            )
+        return rows
+
+    def merge_report(self):
+        """What each editor changed, for the message after a merged save and the conflict panel."""
+        if not self.merge:
+            return ""
+        parts = []
+        if self.merge.theirs:
+            parts.append(f"your colleague's changes to {', '.join(self.merge.theirs)} were kept")
+        if self.merge.mine:
+            parts.append(f"your changes to {', '.join(self.merge.mine)} were saved")
+        return "; ".join(parts)
+
+
+def _readable(field, value):
+    """A plain value (editing.plain) as an editor reads it: names for rows, "(empty)" for nothing."""
+    if field.is_relation:
+        pks = value if isinstance(value, list) else [value] if value is not None else []
+        names = [str(row) for row in field.related_model.objects.filter(pk__in=pks)]
+        return ", ".join(names) or "(none)"
+    return "(empty)" if value in (None, "") else str(value)
 
 
 class DifferenceAdminForm(VersionCheckedForm):
@@ -292,7 +529,20 @@ class EventAdmin(SimpleHistoryAdmin):
     inlines = [CitationInline, FigureInline]
     actions = ["publish", "unpublish"]
     fieldsets = [
-        (None, {"fields": ["title", "slug", "status", "category", "summary", "change_note", "expected_version"]}),
+        (
+            None,
+            {
+                "fields": [
+                    "title",
+                    "slug",
+                    "status",
+                    "category",
+                    "summary",
+                    "change_note",
+                    ("expected_version", "base_state", "awaiting_choice"),
+                ]
+            },
+        ),
         (
             "When",
             {
@@ -309,26 +559,36 @@ class EventAdmin(SimpleHistoryAdmin):
         ("Who and where", {"fields": ["actors", "places"]}),
     ]
 
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        if request.method == "POST":
+            request.POST = request.POST.copy()  # a merged or refused save re-displays the merged values
+        return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if request.method == "POST":
+            request.POST = request.POST.copy()
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
     def save_model(self, request, obj, form, change):
-        """Record the public change the event's own fields make, if any (a revert from the history
-        saves through here alone); save_related adds its citations and figures."""
-        super().save_model(request, obj, form, change)
-        names = corrections.public_names(form.state.changed(form.cleaned_data))
-        kind = form.state.change_kind(obj.status, names)
-        form.public_change = corrections.record(obj, kind, form.cleaned_data["change_note"], names)
+        """Saved through editing.save_event in save_related, with the inlines. A revert from the
+        history has no save_related: it saves here, the event and its actors and places."""
+        if request.resolver_match.url_name.endswith("_simple_history"):
+            self._save_event(request, obj, form, write_related=lambda event: form.save_m2m())
 
     def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        passages = [formset.prefix for formset in formsets if formset.has_changed()]
-        if not passages:
-            return
-        names = corrections.public_names([*form.state.changed(form.cleaned_data), *passages])
-        if form.public_change is not None:
-            form.public_change.changed = names
-            form.public_change.save(update_fields=["changed"])
-            return
-        kind = form.state.change_kind(form.instance.status, names)
-        corrections.record(form.instance, kind, form.cleaned_data["change_note"], names)
+        def write_related(event):
+            form.save_m2m()
+            for formset in formsets:
+                self.save_formset(request, form, formset, change=change)
+
+        self._save_event(request, form.instance, form, write_related)
+
+    def _save_event(self, request, event, form, write_related):
+        editing.save_event(
+            event, note=form.cleaned_data["change_note"], user=request.user, write_related=write_related, edit=form.edit
+        )
+        if report := form.merge_report():
+            messages.info(request, f"Someone else saved this event while you were editing it: {report}.")
 
     def has_delete_permission(self, request, obj=None):
         """An event readers have seen is taken down (unpublished, with a reason), never deleted:
@@ -361,20 +621,11 @@ class EventAdmin(SimpleHistoryAdmin):
     def publish(self, request, queryset):
         published = 0
         for event in queryset.filter(status=Event.Status.DRAFT):
-            state = EventState(event.pk)
-            if state.was_taken_down:
-                messages.error(
-                    request, f"“{event.title}” was taken down before: open it to publish it again, with a note."
-                )
+            try:
+                editing.publish(event, user=request.user)
+            except ValidationError as error:
+                messages.error(request, f"“{event.title}” was not published: {editing.in_words(error)}")
                 continue
-            event.status = Event.Status.PUBLISHED
-            errors = event.citation_errors(list(Source.objects.filter(citations__event=event).distinct()))
-            if errors:
-                messages.error(request, f"“{event.title}” was not published: {' '.join(errors.values())}")
-                continue
-            event._history_user = request.user
-            event.save()
-            corrections.record(event, EventChange.Kind.PUBLISHED, "")
             published += 1
         if published:
             messages.success(request, f"Published {published} event(s).")
@@ -386,10 +637,7 @@ class EventAdmin(SimpleHistoryAdmin):
         form = TakeDownForm(request.POST if "reason" in request.POST else None)
         if form.is_valid():
             for event in events:
-                event.status = Event.Status.DRAFT
-                event._history_user = request.user
-                event.save()
-                corrections.record(event, EventChange.Kind.UNPUBLISHED, form.cleaned_data["reason"])
+                editing.take_down(event, form.cleaned_data["reason"], user=request.user)
             messages.success(request, f"Took down {len(events)} event(s): their addresses now say why.")
             return None
         context = {
@@ -403,6 +651,13 @@ class EventAdmin(SimpleHistoryAdmin):
         }
         return TemplateResponse(request, "admin/timeline/event/take_down.html", context)
 
+    def delete_model(self, request, obj):
+        editing.delete_event(obj)
+
+    def delete_queryset(self, request, queryset):
+        for event in queryset:
+            editing.delete_event(event)
+
 
 class TakeDownForm(forms.Form):
     reason = forms.CharField(
@@ -412,7 +667,7 @@ class TakeDownForm(forms.Form):
     )
 
 
-class PassageAdmin(SimpleHistoryAdmin):
+class PassageAdmin(CuratedAdmin):
     """Citations and figures on their own. Those of an event readers have seen are changed from
     the event's page, where a public change note goes with them."""
 
@@ -482,7 +737,7 @@ class PositionRelationInline(admin.TabularInline):
 
 
 @admin.register(Difference)
-class DifferenceAdmin(SimpleHistoryAdmin):
+class DifferenceAdmin(CuratedAdmin):
     form = DifferenceAdminForm
     list_display = ["topic", "kind", "subject", "status", "position_count"]
     list_filter = ["status", "kind", "subject", ("positions__source", admin.RelatedOnlyFieldListFilter)]

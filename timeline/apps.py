@@ -24,11 +24,7 @@ class TimelineConfig(AppConfig):
 
     def ready(self):
         from timeline import checks  # noqa: F401 (registers them)
-        from timeline.models import connect_data_version
-        from timeline.search import connect_search_index
 
         # After every migrate, once Django has created the models' permissions.
         post_migrate.connect(create_editors_group, sender=self)
-        connect_data_version()
-        connect_search_index()
         file_changed.connect(forget_rendered_pages)

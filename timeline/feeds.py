@@ -33,7 +33,7 @@ class ChangesFeed(Feed):
         return latest_changes()
 
     def item_title(self, change):
-        return f"{change.headline}: {change.event.title}"
+        return f"{change.headline}: {change.title}"
 
     def item_description(self, change):
         return change_text(change)
@@ -62,7 +62,7 @@ def json_feed(request):
         {
             "id": f"{site}{reverse('timeline:change_list')}#change-{change.pk}",
             "url": site + change.get_absolute_url(),
-            "title": f"{change.headline}: {change.event.title}",
+            "title": f"{change.headline}: {change.title}",
             "content_text": change_text(change),
             "date_published": change.made_at.isoformat(),
             "tags": [change.kind, *change.changed],

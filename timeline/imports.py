@@ -1,7 +1,14 @@
 """Read a timeline.json (the JSON export) back into the database: validate all of
 it first (schema, references, every quote in its source, the models' own rules),
-then upsert by id in one transaction, or write nothing at all."""
+then upsert by id in one transaction, through timeline.editing, or write nothing at all.
 
+The import keeps the public record: a change to a published event needs a public note (the
+event's own "change_note" in the file, or the import's note), and so does bringing back an
+event that was taken down; without one the whole import is refused, listing the events.
+Citations, figures and positions are updated in place, matched by their source and words,
+so that their ids, and with them links to #c123 and annotation ids, stay the same."""
+
+import collections
 import datetime
 import json
 from collections import Counter
@@ -12,11 +19,11 @@ import jsonschema
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from timeline import editing
 from timeline.exports import SCHEMA_PATH
 from timeline.models import (
     Actor,
     Citation,
-    DataVersion,
     DateBasis,
     Difference,
     Event,
@@ -28,7 +35,6 @@ from timeline.models import (
     Status,
     refresh_all_text_fragments,
 )
-from timeline.search import indexing_deferred
 
 SCHEMA = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
 COLLECTIONS = {"sources": Source, "actors": Actor, "places": Place, "events": Event, "differences": Difference}
@@ -111,21 +117,25 @@ def build_named(model, row):
 
 
 def build_event(row):
-    return Event(
-        slug=row["id"],
-        title=row["title"],
-        summary=row["summary"],
-        category=row["category"],
-        date=_date(row["date"]),
-        end_date=_date(row["end_date"]),
-        date_precision=row["date_precision"],
-        date_basis=row["date_basis"],
-        date_basis_note=row.get("date_basis_note", ""),
-        time=datetime.time.fromisoformat(row["time"]) if row["time"] else None,
-        time_note=row.get("time_note", ""),
-        day_order=row.get("day_order", 0),
-        status=Event.Status.PUBLISHED,
-    )
+    """The event a row describes, over the saved one with its id (keeping its version), or new."""
+    event = Event.objects.filter(slug=row["id"]).first() or Event(slug=row["id"])
+    for name, value in {
+        "slug": row["id"],
+        "title": row["title"],
+        "summary": row["summary"],
+        "category": row["category"],
+        "date": _date(row["date"]),
+        "end_date": _date(row["end_date"]),
+        "date_precision": row["date_precision"],
+        "date_basis": row["date_basis"],
+        "date_basis_note": row.get("date_basis_note", ""),
+        "time": datetime.time.fromisoformat(row["time"]) if row["time"] else None,
+        "time_note": row.get("time_note", ""),
+        "day_order": row.get("day_order", 0),
+        "status": Event.Status.PUBLISHED,
+    }.items():
+        setattr(event, name, value)
+    return event
 
 
 def _model_problems(where, instance, exclude=()):
@@ -245,9 +255,25 @@ def _difference_problems(doc, sources):
 class Summary:
     created: Counter
     updated: Counter
+    changes: list  # the public changes recorded (or, in a dry run, that would be)
 
     def __str__(self):
         return "; ".join(f"{key}: {self.created[key]} created, {self.updated[key]} updated" for key in COLLECTIONS)
+
+
+class Refused(Exception):
+    """The import would break the public record's rules: nothing was written."""
+
+    def __init__(self, problems):
+        super().__init__(f"{len(problems)} event(s) refused")
+        self.problems = problems
+
+
+class _DryRun(Exception):
+    """Undoes a dry run's writes, carrying what it would have done."""
+
+    def __init__(self, summary):
+        self.summary = summary
 
 
 def _upsert(instance, summary, key):
@@ -256,19 +282,102 @@ def _upsert(instance, summary, key):
     fields = {
         f.attname: getattr(instance, f.attname)
         for f in model._meta.concrete_fields
-        if f.name not in ("id", "slug", "version")  # an event's version moves on by itself
+        if f.name not in ("id", "slug", "version")  # a row's version moves on by itself
     }
     saved, created = model.objects.update_or_create(slug=instance.slug, defaults=fields)
     (summary.created if created else summary.updated)[key] += 1
     return saved
 
 
-@transaction.atomic
-@indexing_deferred()
-def import_document(doc, progress=None, progress_every=1000):
-    """Upsert everything in a validated ``doc``. An event's citations and figures are
-    replaced by the document's. ``progress(done, total)`` is called as events go in."""
-    summary = Summary(Counter(), Counter())
+def update_in_place(existing, wanted, key, fields):
+    """Make the rows ``existing`` (saved) into ``wanted`` (unsaved): a wanted row with the key of
+    a saved one updates it, keeping its id; the others are created; saved rows no longer wanted
+    are deleted. Returns the rows, saved or created, in the order of ``wanted``."""
+    saved_by_key = collections.defaultdict(list)
+    for row in existing:
+        saved_by_key[key(row)].append(row)
+    result, changed, new = [], [], []
+    for row in wanted:
+        matches = saved_by_key.get(key(row))
+        if matches:
+            saved = matches.pop(0)
+            if any(getattr(saved, name) != getattr(row, name) for name in fields):
+                for name in fields:
+                    setattr(saved, name, getattr(row, name))
+                changed.append(saved)
+            result.append(saved)
+        else:
+            new.append(row)
+            result.append(row)
+    model = type(wanted[0]) if wanted else type(existing[0]) if existing else None
+    if model is None:
+        return result
+    gone = [row.pk for rows in saved_by_key.values() for row in rows]
+    if gone:
+        model.objects.filter(pk__in=gone).delete()
+    if changed:
+        model.objects.bulk_update(changed, fields, batch_size=500)
+    model.objects.bulk_create(new)
+    return result
+
+
+def _citations_of(row, event, source_of, lookup):
+    return [
+        Citation(
+            event=event,
+            source=source_of[c["source"]],
+            quote=c["quote"],
+            note=c.get("note", ""),
+            claimant=lookup(Actor, "actors", c["claimant"]) if c.get("claimant") else None,
+        )
+        for c in row["citations"]
+    ]
+
+
+def _figures_of(row, event, source_of):
+    return [
+        Figure(
+            event=event,
+            source=source_of[f["source"]],
+            measure=f["measure"],
+            value=f["value"],
+            qualifier=f["qualifier"],
+            claimant=f["claimant"],
+            reported_on=_date(f["reported_on"]),
+            scope=f.get("scope", ""),
+            quote=f["quote"],
+            note=f.get("note", ""),
+        )
+        for f in row["figures"]
+    ]
+
+
+def _passage_key(passage):
+    return (passage.source_id, passage.quote, getattr(passage, "measure", None))
+
+
+def _fields(model):
+    return [f.attname for f in model._meta.concrete_fields if f.editable and f.name not in ("id", "event")]
+
+
+def import_document(doc, *, note="", dry_run=False, progress=None, progress_every=1000):
+    """Upsert everything in a validated ``doc`` through timeline.editing, in one transaction.
+    ``note``: the public note for changes to published events that carry none of their own.
+    Raises Refused (nothing written) when a change the public record needs a note for has
+    none. ``dry_run``: do it all, report it, and undo it. ``progress(done, total)`` is called
+    as events go in."""
+    try:
+        with transaction.atomic():
+            summary = _import(doc, note, progress, progress_every)
+            if dry_run:
+                raise _DryRun(summary)
+    except _DryRun as undone:
+        return undone.summary
+    return summary
+
+
+def _import(doc, note, progress, progress_every):
+    summary = Summary(Counter(), Counter(), [])
     figure_of = {}  # a figure's id in the document: the figure it became
     sources = {row["id"]: _upsert(build_source(row), summary, "sources") for row in doc["sources"] if "text" in row}
     named = {}
@@ -276,52 +385,53 @@ def import_document(doc, progress=None, progress_every=1000):
         for row in doc[key]:
             named[key, row["id"]] = _upsert(build_named(model, row), summary, key)
 
-    def lookup(model, key, ref, cache):
-        return cache.get((key, ref)) or model.objects.get(slug=ref)
+    def lookup(model, key, ref):
+        return named.get((key, ref)) or model.objects.get(slug=ref)
 
+    refused, event_ids = [], []
     total = len(doc["events"])
     for number, row in enumerate(doc["events"], start=1):
-        event = _upsert(build_event(row), summary, "events")
-        event.actors.set([lookup(Actor, "actors", ref, named) for ref in row["actors"]])
-        event.places.set([lookup(Place, "places", ref, named) for ref in row["places"]])
-        event.citations.all().delete()
-        event.figures.all().delete()
+        event = build_event(row)
+        (summary.updated if event.pk else summary.created)["events"] += 1
         source_of = {
             ref: sources.get(ref) or Source.objects.get(slug=ref)
             for ref in {i["source"] for i in (*row["citations"], *row["figures"])}
         }
-        Citation.objects.bulk_create(
-            Citation(
-                event=event,
-                source=source_of[c["source"]],
-                quote=c["quote"],
-                note=c.get("note", ""),
-                claimant=lookup(Actor, "actors", c["claimant"], named) if c.get("claimant") else None,
+        figures = []
+
+        def write_related(event, row=row, source_of=source_of, figures=figures):
+            event.actors.set([lookup(Actor, "actors", ref) for ref in row["actors"]])
+            event.places.set([lookup(Place, "places", ref) for ref in row["places"]])
+            update_in_place(
+                list(event.citations.all()),
+                _citations_of(row, event, source_of, lookup),
+                _passage_key,
+                _fields(Citation),
             )
-            for c in row["citations"]
-        )
-        created = Figure.objects.bulk_create(
-            Figure(
-                event=event,
-                source=source_of[f["source"]],
-                measure=f["measure"],
-                value=f["value"],
-                qualifier=f["qualifier"],
-                claimant=f["claimant"],
-                reported_on=_date(f["reported_on"]),
-                scope=f.get("scope", ""),
-                quote=f["quote"],
-                note=f.get("note", ""),
+            figures += update_in_place(
+                list(event.figures.all()), _figures_of(row, event, source_of), _passage_key, _fields(Figure)
             )
-            for f in row["figures"]
-        )
-        figure_of |= {f["id"]: figure for f, figure in zip(row["figures"], created, strict=True) if "id" in f}
+
+        try:
+            with transaction.atomic():
+                change = editing.save_event(
+                    event, note=row.get("change_note") or note, write_related=write_related, reindex=False
+                )
+        except ValidationError as error:
+            refused.append(Problem(f"event {row['id']!r}", editing.in_words(error)))
+            continue
+        event_ids.append(event.pk)
+        if change is not None:
+            summary.changes.append(change)
+        figure_of |= {f["id"]: figure for f, figure in zip(row["figures"], figures, strict=True) if "id" in f}
         if progress and (number % progress_every == 0 or number == total):
             progress(number, total)
+    if refused:
+        raise Refused(refused)
     for row in doc.get("differences", []):
         _import_difference(row, summary, figure_of, sources)
-    refresh_all_text_fragments()  # bulk_create does not call save(), where a passage gets its link
-    DataVersion.bump()  # the citations and figures went in by bulk_create, which sends no signal
+    refresh_all_text_fragments()  # bulk writes do not call save(), where a passage gets its link
+    editing.data_changed(event_ids=event_ids)
     return summary
 
 
@@ -336,10 +446,8 @@ def _import_difference(row, summary, figure_of, sources):
     difference = _upsert(Difference(slug=row["id"], status=Status.PUBLISHED, **fields), summary, "differences")
     difference.events.set(Event.objects.filter(slug__in=row["events"]))
     difference.figures.set([figure_of[ref] for ref in row.get("figures", [])])
-    difference.positions.all().delete()  # and, with them, their relations
-    position_of = {}
-    for item in row["positions"]:
-        position_of[item["id"]] = Position.objects.create(
+    wanted = [
+        Position(
             difference=difference,
             source=sources.get(item["source"]) or Source.objects.get(slug=item["source"]),
             quote=item["quote"],
@@ -348,6 +456,12 @@ def _import_difference(row, summary, figure_of, sources):
             note=item.get("note", ""),
             order=item.get("order", 0),
         )
+        for item in row["positions"]
+    ]
+    difference.relations.all().delete()  # relations are re-made between the positions kept
+    fields = [f.attname for f in Position._meta.concrete_fields if f.editable and f.name not in ("id", "difference")]
+    positions = update_in_place(list(difference.positions.all()), wanted, _passage_key, fields)
+    position_of = {item["id"]: position for item, position in zip(row["positions"], positions, strict=True)}
     PositionRelation.objects.bulk_create(
         PositionRelation(
             difference=difference,

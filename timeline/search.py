@@ -7,21 +7,17 @@ SQLite in an FTS5 table kept in step with the entries by triggers, PostgreSQL wi
 index over their ``to_tsvector('simple', ...)``. A search word matches the words it begins
 ("tokay" finds "Tokayev"), and every word of a search must match.
 
-The entries are kept in step by signals (see ``connect_search_index``): any save or delete
-of an event, a citation, a figure, or of an actor or place an event involves, re-indexes
-the events concerned. Bulk writes call ``index_events`` themselves."""
+The entries are kept in step by timeline.editing, the one way in for every write: it calls
+``index_events`` for the events a write concerns, in the write's transaction."""
 
 import collections
-import contextlib
 import difflib
 import functools
 import re
-import threading
 import unicodedata
 
 from django.apps import apps as django_apps
 from django.db import connection
-from django.db.models import QuerySet
 from django.db.models.expressions import RawSQL
 
 #: Typographic marks and their plain forms: the articles write "Putin’s", readers type "Putin's".
@@ -62,8 +58,9 @@ def index_events(event_ids, apps=None):
         batch = event_ids[start : start + 1000]
         events = Event.objects.filter(pk__in=batch).prefetch_related("citations", "figures", "actors", "places")
         entries = [SearchEntry(event_id=event.pk, text=document(event)) for event in events]
-        SearchEntry.objects.filter(event_id__in=batch).delete()
-        SearchEntry.objects.bulk_create(entries)
+        # An upsert (INSERT ... ON CONFLICT DO UPDATE on both engines): two saves of one event at
+        # once both succeed, where delete-then-insert made the later one fail on PostgreSQL.
+        SearchEntry.objects.bulk_create(entries, update_conflicts=True, unique_fields=["event"], update_fields=["text"])
 
 
 def matching(events, text):
@@ -101,88 +98,6 @@ def suggestions(text, vocabulary, limit=1):
         suggestion.append(vocabulary[close[0]])
         changed = True
     return " ".join(suggestion) if changed else None
-
-
-_pending = threading.local()
-
-
-@contextlib.contextmanager
-def indexing_deferred():
-    """Within the block, the changes that signal re-indexing are collected and their events
-    indexed once, at its end: loading fixtures or importing a document saves each event's
-    citations one by one, and re-indexing the event after each would be wasted work."""
-    outermost = getattr(_pending, "ids", None) is None
-    if outermost:
-        _pending.ids = set()
-    try:
-        yield
-        if outermost:
-            index_events(_pending.ids)
-    finally:
-        if outermost:
-            _pending.ids = None
-
-
-def _reindex(event_ids):
-    if getattr(_pending, "ids", None) is not None:
-        _pending.ids.update(event_ids)
-    else:
-        index_events(event_ids)
-
-
-def _reindex_saved_event(sender, instance, **kwargs):
-    _reindex([instance.pk])
-
-
-def _reindex_event_of(sender, instance, origin=None, **kwargs):
-    """A citation or figure changed. Not when it goes because its event does: the event's
-    entry goes with it, and re-indexing the event mid-deletion would leave an orphan."""
-    origin_model = origin.model if isinstance(origin, QuerySet) else type(origin)
-    if origin_model is not django_apps.get_model("timeline", "Event"):
-        _reindex([instance.event_id])
-
-
-def _reindex_linked_events(sender, instance, action, reverse, pk_set, **kwargs):
-    """An event's actors or places changed (from either side of the link)."""
-    if not reverse:
-        if action.startswith("post_"):
-            _reindex([instance.pk])
-    elif action == "pre_clear":
-        instance._events_to_reindex = list(instance.events.values_list("pk", flat=True))
-    elif action == "post_clear":
-        _reindex(instance._events_to_reindex)
-    elif action.startswith("post_"):
-        _reindex(pk_set)
-
-
-def _remember_events_involving(sender, instance, **kwargs):
-    instance._events_to_reindex = list(instance.events.values_list("pk", flat=True))
-
-
-def _reindex_events_involving(sender, instance, **kwargs):
-    """An actor's or place's names changed, or it is gone: the events that involve it are found by them."""
-    if hasattr(instance, "_events_to_reindex"):
-        _reindex(instance._events_to_reindex)
-    else:
-        _reindex(instance.events.values_list("pk", flat=True))
-
-
-def connect_search_index():
-    """Keep every event's search entry in step with what it is found by (apps.ready)."""
-    from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
-
-    from timeline.models import Actor, Citation, Event, Figure, Place
-
-    post_save.connect(_reindex_saved_event, sender=Event, dispatch_uid="search-event")
-    for model in (Citation, Figure):
-        for signal in (post_save, post_delete):
-            signal.connect(_reindex_event_of, sender=model, dispatch_uid=f"search-{signal}-{model.__name__}")
-    for through in (Event.actors.through, Event.places.through):
-        m2m_changed.connect(_reindex_linked_events, sender=through, dispatch_uid=f"search-{through.__name__}")
-    for model in (Actor, Place):
-        post_save.connect(_reindex_events_involving, sender=model, dispatch_uid=f"search-save-{model.__name__}")
-        pre_delete.connect(_remember_events_involving, sender=model, dispatch_uid=f"search-pre-{model.__name__}")
-        post_delete.connect(_reindex_events_involving, sender=model, dispatch_uid=f"search-delete-{model.__name__}")
 
 
 @functools.lru_cache(maxsize=2)

@@ -29,7 +29,7 @@ from timeline.models.events import (
     SearchEntry,
 )
 from timeline.models.sources import Actor, Coverage, NamedEntity, Place, Source
-from timeline.models.versions import CURATED_MODELS, DataVersion, connect_data_version
+from timeline.models.versions import CURATED_MODELS, DataVersion
 
 __all__ = [
     "CURATED_MODELS",
@@ -58,7 +58,6 @@ __all__ = [
     "Status",
     "Versioned",
     "broken_quotes",
-    "connect_data_version",
     "detail_url",
     "find_passage",
     "refresh_all_text_fragments",

@@ -48,6 +48,9 @@ class EventChange(models.Model):
     )
     changed = models.JSONField(default=list, blank=True, help_text="What readers see that changed: “date”, “summary”…")
     made_at = models.DateTimeField(default=timezone.now, db_index=True)
+    #: The event as readers saw it after this change: a later draft's title never reaches the record.
+    title = models.CharField(max_length=200, blank=True)
+    date_display = models.CharField("date", max_length=100, blank=True)
 
     objects = EventChangeQuerySet.as_manager()
 
@@ -56,7 +59,7 @@ class EventChange(models.Model):
         verbose_name = "public change"
 
     def __str__(self):
-        return f"{self.get_kind_display()}: {self.event.title} ({self.made_at:%Y-%m-%d})"
+        return f"{self.get_kind_display()}: {self.title} ({self.made_at:%Y-%m-%d})"
 
     def get_absolute_url(self):
         return f"{self.event.get_absolute_url()}#change-{self.pk}"

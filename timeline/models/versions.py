@@ -4,9 +4,7 @@ import datetime
 
 from django.db import connection, models
 from django.db.models.functions import Now
-from django.db.models.signals import m2m_changed, post_delete, post_save
 
-from timeline.models.changes import EventChange
 from timeline.models.differences import Difference, Position, PositionRelation
 from timeline.models.events import Citation, Event, Figure
 from timeline.models.sources import Actor, Place, Source
@@ -40,8 +38,8 @@ class DataVersion(models.Model):
 
     @classmethod
     def bump(cls):
-        """Move the version on. Call it inside the transaction of any change that the
-        signals below do not see (bulk_create, update())."""
+        """Move the version on, inside the transaction of the change (timeline.editing does it
+        for every write)."""
         if not cls.objects.filter(pk=1).update(number=models.F("number") + 1, changed_at=Now()):
             cls.objects.create(pk=1, number=2, changed_at=Now())
 
@@ -59,18 +57,3 @@ def _converted(model, row):
 
 #: The models editors curate: every change to one of them is a change of the data.
 CURATED_MODELS = [Source, Actor, Place, Event, Citation, Figure, Difference, Position, PositionRelation]
-
-
-def _data_changed(sender, **kwargs):
-    if kwargs.get("action", "post_")[:5] == "post_":  # m2m_changed also fires before the change
-        DataVersion.bump()
-
-
-def connect_data_version():
-    """Move the data version on with every save or delete of curated data (apps.ready)."""
-    for model in CURATED_MODELS:
-        post_save.connect(_data_changed, sender=model, dispatch_uid=f"data-version-save-{model.__name__}")
-        post_delete.connect(_data_changed, sender=model, dispatch_uid=f"data-version-delete-{model.__name__}")
-    post_save.connect(_data_changed, sender=EventChange, dispatch_uid="data-version-save-EventChange")
-    for through in (Event.actors.through, Event.places.through, Difference.events.through, Difference.figures.through):
-        m2m_changed.connect(_data_changed, sender=through, dispatch_uid=f"data-version-m2m-{through.__name__}")

@@ -7,6 +7,7 @@ from django.core.management import call_command
 from django.core.management.color import no_style
 from django.db import connection
 
+from timeline import editing
 from timeline.models import CURATED_MODELS, Citation, DataVersion, DateBasis, Difference, Event, SearchEntry, Source
 
 #: Every table `load_curated` writes: the curated models, the links of events to actors and
@@ -83,6 +84,7 @@ def make_event(db, source):
             **fields,
         )
         Citation.objects.create(event=event, source=source, quote=quote)
+        editing.data_changed(event_ids=[event.pk])  # as loaded data: no editor's change, no public record
         return event
 
     return make

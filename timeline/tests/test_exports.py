@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils.html import escape
 
+from timeline import editing
 from timeline.exports import EVENT_CHUNK, SCHEMA_PATH, spreadsheet_safe
 from timeline.models import TIMELINE_START, Actor, Citation, DateBasis, Difference, Event, Figure, Place, Source
 
@@ -269,9 +270,9 @@ def test_a_repeated_download_is_answered_304(client, curated, name):
     etag = first["ETag"]
     assert client.get(reverse(name), headers={"If-None-Match": etag}).status_code == 304
     assert get_export(client, name, "category=economy")["ETag"] != etag  # another selection
-    event = Event.objects.first()
+    event = Event.objects.published().first()
     event.title = "Changed"
-    event.save()
+    editing.save_event(event, note="Retitled.")
     assert client.get(reverse(name), headers={"If-None-Match": etag}).status_code == 200
 
 

@@ -10,7 +10,8 @@ from django.urls import reverse
 from django.utils.autoreload import file_changed
 from django.utils.html import escape
 
-from timeline.models import Citation, DataVersion, DateBasis, Event, Figure, Source
+from timeline import editing
+from timeline.models import Actor, Citation, DateBasis, Event, Figure, Source
 
 from .conftest import timeline_chunks
 
@@ -175,13 +176,13 @@ def card(client, slug, path="/"):
 def test_cached_event_cards_change_with_the_data(client, make_event):
     event = make_event(title="First title")
     assert "First title" in card(client, event.slug)
-    event.actors.create(slug="someone", name="Someone New", kind="person")
+    someone = editing.save_curated(Actor(slug="someone", name="Someone New", kind="person"))
+    editing.save_event(event, note="Actor named.", write_related=lambda event: event.actors.add(someone))
     assert "Someone New" in card(client, event.slug)  # a related change retires the card
-    event.citations.update(note="A note")  # a bulk update sends no signal: it must move the version itself
-    DataVersion.bump()
+    editing.save_event(event, note="Note added.", write_related=lambda event: event.citations.update(note="A note"))
     assert "A note" in card(client, event.slug)
     event.title = "Second title"
-    event.save()
+    editing.save_event(event, note="Retitled.")
     shown = card(client, event.slug)
     assert "Second title" in shown and "First title" not in shown
 
@@ -190,11 +191,11 @@ def test_readers_never_see_stale_cards_even_after_the_cache_is_emptied(client, m
     """Rendered cards are keyed by the durable data version: emptying or losing the shared
     cache (an expired entry, a culled one, a restart) cannot bring back an old card."""
     event = make_event(title="A title")
-    event.actors.create(slug="someone", name="First Name", kind="person")
+    actor = editing.save_curated(Actor(slug="someone", name="First Name", kind="person"))
+    editing.save_event(event, note="Actor named.", write_related=lambda event: event.actors.add(actor))
     assert "First Name" in client.get("/").content.decode()
-    actor = event.actors.get()
     actor.name = "Corrected Name"
-    actor.save()  # the card's event is unchanged: only the data version says the card is stale
+    editing.save_curated(actor)  # the card's event is unchanged: only the data version says the card is stale
     assert "Corrected Name" in client.get("/").content.decode()
     caches["default"].clear()
     html = client.get("/").content.decode()
@@ -208,8 +209,12 @@ def test_corroboration_is_counted_in_words_never_overstated(client, make_event, 
         kind="newspaper", seed_file="reprint.txt", text="Protesters stormed the mayor's office on Wednesday.",
     )  # fmt: skip
     event = make_event()
-    Citation.objects.create(event=event, source=reprint, quote="Protesters stormed")
-    Citation.objects.create(event=event, source=reprint, quote="on Wednesday")
+
+    def cite_the_reprint(event):
+        Citation.objects.create(event=event, source=reprint, quote="Protesters stormed")
+        Citation.objects.create(event=event, source=reprint, quote="on Wednesday")
+
+    editing.save_event(event, note="Reprint cited.", write_related=cite_the_reprint)
     html = client.get("/").content.decode()
     card = html[html.index(f'id="{event.slug}"') :]
     summary = card[card.index("<summary>") : card.index("</summary>")]
@@ -217,14 +222,15 @@ def test_corroboration_is_counted_in_words_never_overstated(client, make_event, 
     assert "source" not in card[: card.index("</article>")].replace("/sources/", "").lower()
     page = client.get(event.get_absolute_url()).content.decode()
     assert "Behind this event: 3 passages from 2 articles of one origin (AFP)." in page
-    Citation.objects.create(
-        event=event,
-        source=Source.objects.create(
-            slug="own", title="Own", outlet="Own Paper", published_on="2022-01-07", kind="newspaper",
-            seed_file="own.txt", text="The office burned.",
-        ),
-        quote="The office burned.",
+    own = Source.objects.create(
+        slug="own", title="Own", outlet="Own Paper", published_on="2022-01-07", kind="newspaper",
+        seed_file="own.txt", text="The office burned.", rights_holder="Own Paper",
     )  # fmt: skip
+    editing.save_event(
+        event,
+        note="Own reporting cited.",
+        write_related=lambda event: Citation.objects.create(event=event, source=own, quote="The office burned."),
+    )
     assert "4 passages from 3 articles, 2 independent origins" in client.get(event.get_absolute_url()).content.decode()
 
 
@@ -293,7 +299,7 @@ def test_a_reload_of_an_unchanged_page_is_answered_304(client, make_event, path)
     assert first.status_code == 200 and first["ETag"] and first["Last-Modified"]
     assert client.get(path, headers={"if-none-match": first["ETag"]}).status_code == 304
     event.title = "Changed"
-    event.save()
+    editing.save_event(event, note="Retitled.")
     changed = client.get(path, headers={"if-none-match": first["ETag"]})
     assert changed.status_code == 200 and changed["ETag"] != first["ETag"]
 

@@ -4,8 +4,8 @@ import random
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from timeline.models import Actor, Citation, DataVersion, Event, Figure, Place
-from timeline.search import index_events
+from timeline import editing
+from timeline.models import Actor, Citation, Event, Figure, Place
 
 PREFIX = "synthetic-"
 BATCH = 5_000
@@ -25,7 +25,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, count, seed, delete, **options):
         if delete:
-            deleted, _ = Event.objects.filter(slug__startswith=PREFIX).delete()  # signals move the version on
+            with transaction.atomic():
+                deleted, _ = Event.objects.filter(slug__startswith=PREFIX).delete()
+                editing.data_changed()
             self.stdout.write(f"Deleted {deleted} synthetic rows.")
             return
         if count <= 0:
@@ -77,5 +79,4 @@ class Command(BaseCommand):
         Event.places.through.objects.bulk_create(links_place)
         Citation.objects.bulk_create(new_citations)
         Figure.objects.bulk_create(new_figures)
-        index_events(event.pk for event in events)  # bulk_create sends no signal: index and version by hand
-        DataVersion.bump()
+        editing.data_changed(event_ids=[event.pk for event in events])

@@ -2,7 +2,7 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from timeline.imports import import_document, validate
+from timeline.imports import Refused, import_document, validate
 
 
 class Command(BaseCommand):
@@ -10,14 +10,23 @@ class Command(BaseCommand):
         "Import a timeline.json (as /export/timeline.json serves it). Everything is checked first: the schema, "
         "the references between ids, every quote against its source, the models' rules. Any problem is "
         "reported with where it is, and nothing is written. Otherwise sources, actors, places and events are "
-        "upserted by id, and each event's citations and figures replaced."
+        "upserted by id, and each event's citations and figures updated in place (their ids stay). A change to "
+        "a published event, or bringing back one that was taken down, is a public change: it needs a note (the "
+        'event\'s "change_note" in the file, or --note), or the import is refused.'
     )
 
     def add_arguments(self, parser):
         parser.add_argument("file", help="The JSON file to import.")
-        parser.add_argument("--dry-run", action="store_true", help="Check the file and write nothing.")
+        parser.add_argument(
+            "--dry-run",
+            action="store_true",
+            help="Check the file, list the public changes it would record, write nothing.",
+        )
+        parser.add_argument(
+            "--note", default="", help="The public note for changes to published events that have none in the file."
+        )
 
-    def handle(self, *args, file, dry_run, **options):
+    def handle(self, *args, file, dry_run, note, **options):
         try:
             with open(file, encoding="utf-8") as f:
                 doc = json.load(f)
@@ -31,11 +40,20 @@ class Command(BaseCommand):
             self.stderr.write(str(problem))
         if problems:
             raise CommandError(f"{len(problems)} problem(s) in {file}; nothing was written.")
-        counts = ", ".join(f"{len(doc[key])} {key}" for key in ("sources", "actors", "places", "events"))
+        try:
+            summary = import_document(doc, note=note, dry_run=dry_run, progress=self.report_progress)
+        except Refused as refused:
+            for problem in refused.problems:
+                self.stderr.write(str(problem))
+            raise CommandError(
+                f"{len(refused.problems)} event(s) would change what readers saw without a public note: give each a "
+                '"change_note" in the file, or --note for all. Nothing was written.'
+            ) from refused
+        for change in summary.changes:
+            self.stdout.write(f"{'Would record' if dry_run else 'Recorded'}: {change.headline}: {change.title}")
         if dry_run:
-            self.stdout.write(f"{file} is valid ({counts}). Dry run: nothing was written.")
+            self.stdout.write(f"{file} is valid ({summary}). Dry run: nothing was written.")
             return
-        summary = import_document(doc, progress=self.report_progress)
         self.stdout.write(f"Imported {file}: {summary}.")
 
     def report_progress(self, done, total):

@@ -2,8 +2,8 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from timeline import editing
 from timeline.models import Actor, Difference, Event, EventChange, Place, Source, refresh_all_text_fragments
-from timeline.search import indexing_deferred
 
 CURATED_FIXTURES = ["sources", "actors", "places", "events", "differences"]
 
@@ -31,8 +31,8 @@ class Command(BaseCommand):
         if force:  # loaddata only adds and updates: a row the fixtures dropped would otherwise linger
             for model in (EventChange, Difference, Event, Actor, Place, Source):  # each after what refers to it
                 model.objects.all().delete()
-        with indexing_deferred():
-            call_command("loaddata", *CURATED_FIXTURES, verbosity=options["verbosity"])
+        call_command("loaddata", *CURATED_FIXTURES, verbosity=options["verbosity"])
         refresh_all_text_fragments()  # loaddata does not call save(), where a passage gets its link
+        editing.data_changed(event_ids=Event.objects.values_list("pk", flat=True))
         # Give every loaded row its first entry in the editors' history.
         call_command("populate_history", auto=True, verbosity=0)
