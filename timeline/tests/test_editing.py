@@ -13,8 +13,7 @@ from django.core.management import CommandError, call_command
 from django.test import Client
 from django.urls import reverse
 
-from timeline import editing
-from timeline import exports
+from timeline import editing, exports
 from timeline.imports import Refused, import_document
 from timeline.models import Citation, Event, EventChange
 
