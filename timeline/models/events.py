@@ -113,7 +113,7 @@ class EventQuerySet(SlugQuerySet):
 
 
 class EventDates:
-    """How an event's date reads, for an Event and for the rows exports read (exports.EventRecord)
+    """How an event's date reads, for an Event and for the rows exports read (exports.rows.EventRecord)
     alike: both have ``date``, ``end_date``, ``date_precision`` and ``date_basis``."""
 
     __slots__ = ()
