@@ -29,7 +29,7 @@ def annotations(events=None, *, known_on=None, site_url=None, collection_url=Non
         start, end = spans[key]
         text = texts[passage.source_id]
         return {
-            "id": f"{site_url}{passage.source.get_absolute_url()}#{passage.anchor}",
+            "id": site_url + passage.get_absolute_url(),
             "type": "Annotation",
             "motivation": "linking",
             "body": {"id": event_url, "type": "Text", "format": "text/html", "language": "en"},

@@ -48,7 +48,7 @@ def event_jsonld(event, site_url=None):
             {"@type": "Place", "name": p.name, "alternateName": p.aliases}
             | (
                 {"geo": {"@type": "GeoCoordinates", "latitude": float(p.latitude), "longitude": float(p.longitude)}}
-                if p.latitude is not None and p.longitude is not None
+                if p.has_coordinates
                 else {}
             )
             for p in event.places.all()

@@ -58,7 +58,7 @@ def spreadsheet_safe(row):
 def _located_place(event):
     """The most specific of the event's places with coordinates, for the latitude and
     longitude columns (ACLED gives one location per event)."""
-    located = [p for p in event.places if p.latitude is not None and p.longitude is not None]
+    located = [p for p in event.places if p.has_coordinates]
     return min(located, key=lambda p: PLACE_SPECIFICITY.index(p.kind), default=None)
 
 
@@ -90,8 +90,8 @@ def event_rows(events=None, *, known_on=None, site_url=None):
             place.latitude if place else "",
             place.longitude if place else "",
             ";".join(dict.fromkeys([s.slug for s in sources])),
-            len(sources),
-            len({s.independent_origin for s in sources}),
+            corroboration.passages,
+            corroboration.origins,
             summary_as_known(event) or WITHHELD_SUMMARY,
             site_url + event.path,
             corroboration.level.value,

@@ -10,8 +10,19 @@ from django.conf import settings
 from django.core.exceptions import EmptyResultSet, ImproperlyConfigured
 from django.db import connection
 
-from timeline import fragments
-from timeline.models import Actor, Citation, Corroboration, Event, EventDates, Figure, Place, Source, detail_url
+from timeline.models import (
+    Actor,
+    Citation,
+    Corroboration,
+    Event,
+    EventDates,
+    Figure,
+    Place,
+    Quoted,
+    Source,
+    claimed_by_a_party,
+    detail_url,
+)
 
 EVENT_CHUNK = 1000  # events read (with their relations) per round of queries while streaming
 WITHHELD_SUMMARY = (
@@ -47,11 +58,11 @@ def dump(value):
 
 
 @dataclass(slots=True)
-class Passage:
+class Passage(Quoted):
     """A citation's or a figure's passage, as the exports read it."""
 
     pk: int
-    anchor: str
+    anchor_prefix: str
     source_id: int
     source: Source
     quote: str
@@ -66,12 +77,8 @@ class Passage:
     text_fragment: str = ""
 
     @property
-    def original_url(self):  # as QuotedPassage.original_url
-        return fragments.link(self.source.url, self.text_fragment)
-
-    @property
-    def claimed_by_a_party(self):  # as Citation.claimed_by_a_party
-        return self.claimant_actor.party_to_conflict if self.claimant_actor else self.source.party_to_conflict
+    def claimed_by_a_party(self):
+        return claimed_by_a_party(self.claimant_actor, self.source)
 
 
 @dataclass(slots=True)
@@ -187,7 +194,7 @@ class RelatedRows:
             claimant = actors[claimant_id] if claimant_id else None
             passage = Passage(
                 pk,
-                f"c{pk}",
+                Citation.anchor_prefix,
                 source_id,
                 sources[source_id],
                 quote,
@@ -201,8 +208,9 @@ class RelatedRows:
         for event_id, pk, source_id, *fields, reported_on, scope, fragment in self._rows(
             Figure, columns, "figures" in read
         ):
+            source = sources[source_id]
             passage = Passage(
-                pk, f"f{pk}", source_id, sources[source_id], *fields, _day(reported_on), scope, text_fragment=fragment
+                pk, Figure.anchor_prefix, source_id, source, *fields, _day(reported_on), scope, text_fragment=fragment
             )
             self.figures[event_id].append(passage)
         for group in self.figures.values():  # Figure.Meta.ordering

@@ -27,7 +27,7 @@ def timelinejs_slide(event, site_url):
         (
             (
                 c.quote,
-                f"{site_url}{c.source.get_absolute_url()}#{c.anchor}",
+                site_url + c.get_absolute_url(),
                 c.source.label,
                 _long_date(c.source.published_on),
             )

@@ -362,24 +362,23 @@ class Citation(QuotedPassage):
         "reporting.",
     )
     history = HistoricalRecords()
+    anchor_prefix = "c"
 
     class Meta:
         ordering = ["event", "id"]
 
     @property
     def claimed_by_a_party(self):
-        """Whether the claim is a party's: its claimant's, or the article's own when it names none."""
-        return self.claimant.party_to_conflict if self.claimant_id else self.source.party_to_conflict
+        return claimed_by_a_party(self.claimant if self.claimant_id else None, self.source)
 
     def __str__(self):
         return f"{self.source.slug}: {self.quote[:60]}"
 
-    @property
-    def anchor(self):
-        return f"c{self.pk}"
 
-    def get_absolute_url(self):
-        return f"{self.source.get_absolute_url()}#{self.anchor}"
+def claimed_by_a_party(claimant, source):
+    """Whether a citation's claim is a party's: its claimant's (an Actor), or the article's own
+    when it names none. For Citation and for the rows the exports read alike."""
+    return claimant.party_to_conflict if claimant else source.party_to_conflict
 
 
 class Figure(QuotedPassage):
@@ -419,6 +418,7 @@ class Figure(QuotedPassage):
         "Figures are compared only with figures of the same measure and scope.",
     )
     history = HistoricalRecords()
+    anchor_prefix = "f"
 
     class Meta:
         ordering = ["measure", "reported_on", "source__published_on", "id"]
@@ -443,13 +443,6 @@ class Figure(QuotedPassage):
         if self.value is None:
             return self.qualifier
         return f"{self.qualifier} {self.value:,}".strip()
-
-    def get_absolute_url(self):
-        return f"{self.source.get_absolute_url()}#{self.anchor}"
-
-    @property
-    def anchor(self):
-        return f"f{self.pk}"
 
 
 class SearchEntry(models.Model):

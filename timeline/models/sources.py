@@ -272,6 +272,10 @@ class Place(NamedEntity):
     def get_absolute_url(self):
         return detail_url("place_detail", self.slug)
 
+    @property
+    def has_coordinates(self):
+        return self.latitude is not None and self.longitude is not None
+
 
 pre_save.connect(_fold_names, sender=Actor, dispatch_uid="fold-actor-names")
 pre_save.connect(_fold_names, sender=Place, dispatch_uid="fold-place-names")
