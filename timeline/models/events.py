@@ -9,7 +9,6 @@ from django.db.models import Count
 from django.template.defaultfilters import pluralize
 from simple_history.models import HistoricalRecords
 
-from timeline import search
 from timeline.models.common import (
     MAX_FIGURE,
     TIMELINE_START,
@@ -55,8 +54,11 @@ class EventQuerySet(SlugQuerySet):
 
     def search(self, text):
         """Events matching every word of ``text`` in their title, summary, quotes, or the
-        names and name variants of their actors and places (see timeline.search)."""
-        return search.matching(self, text)
+        names and name variants of their actors and places (see timeline.search, which imports
+        the models: hence imported here, when a search is made)."""
+        from timeline.search import matching
+
+        return matching(self, text)
 
     def before(self, event):
         """Events ahead of ``event`` in the timeline's order (Meta.ordering, untimed first)."""

@@ -14,7 +14,7 @@ from django.utils.functional import cached_property
 from simple_history.models import HistoricalRecords
 
 from timeline.models.common import DateBasis, SlugQuerySet, detail_url, refresh_all_text_fragments
-from timeline.search import fold
+from timeline.text import fold
 
 
 class SourceQuerySet(SlugQuerySet):
