@@ -125,11 +125,6 @@ class EventDates:
         return self.date < TIMELINE_START
 
     @property
-    def spans_days(self):
-        """True for an uncertain date or a span: the event may fall on, or last over, several days."""
-        return bool(self.end_date and self.end_date > self.date)
-
-    @property
     def carried_over_label(self):
         """How the event is labelled under a later day than its first: "Ongoing since 5
         January (until 19 January)", "Between 5 and 6 January: possibly on this day"."""
@@ -284,10 +279,6 @@ class Event(EventDates, Versioned):
     def corroboration(self):
         """How much stands behind the event, from the (prefetched) citations."""
         return Corroboration.of(self.citations.all())
-
-    @property
-    def independent_origin_count(self):
-        return self.corroboration.origins
 
 
 @dataclass(frozen=True)
