@@ -20,7 +20,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from timeline import editing
-from timeline.exports import SCHEMA_PATH
+from timeline.exports.json import SCHEMA_PATH
 from timeline.models import (
     Actor,
     Citation,

@@ -13,29 +13,15 @@ The entries are kept in step by timeline.editing, the one way in for every write
 import collections
 import difflib
 import functools
-import re
-import unicodedata
 
 from django.apps import apps as django_apps
 from django.db import connection
 from django.db.models.expressions import RawSQL
 
-#: Typographic marks and their plain forms: the articles write "Putin’s", readers type "Putin's".
-PLAIN = str.maketrans({"’": "'", "‘": "'", "ʼ": "'", "′": "'", "“": '"', "”": '"', "„": '"', "–": "-", "—": "-"})
-WORD = re.compile(r"[^\W_]+")
+from timeline.models import Actor, Place, SearchEntry, Source
+from timeline.text import PLAIN, WORD, fold, words
+
 FTS_TABLE = "timeline_event_fts"
-
-
-def fold(text):
-    """``text`` as it is compared in searches: accents removed, typographic quotes and
-    dashes made plain, case folded. "Qasym-Jomárt’s" and "qasym-jomart's" fold alike."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).translate(PLAIN).casefold()
-
-
-def words(text):
-    """The words of ``text`` as the index holds them: folded runs of letters and digits."""
-    return WORD.findall(fold(text))
 
 
 def document(event):
@@ -69,9 +55,7 @@ def matching(events, text):
     if not terms:
         return events.none()
     if connection.vendor == "postgresql":
-        from django.contrib.postgres.search import SearchQuery, SearchVector
-
-        from timeline.models import SearchEntry
+        from django.contrib.postgres.search import SearchQuery, SearchVector  # needs psycopg
 
         query = SearchQuery(" & ".join(f"{term}:*" for term in terms), search_type="raw", config="simple")
         found = SearchEntry.objects.annotate(vector=SearchVector("text", config="simple")).filter(vector=query)
@@ -106,8 +90,6 @@ def vocabulary(data_version):
     names of actors and places (every quote is a passage of an article): what a search
     that found nothing can be pointed to. Keyed by the data version; numbers and words of
     fewer than three letters left out."""
-    from timeline.models import Actor, Place, Source
-
     texts = [*Source.objects.values_list("text", flat=True)]
     for model in (Actor, Place):
         for name, aliases in model.objects.values_list("name", "aliases"):

@@ -14,7 +14,7 @@ from django.utils.functional import cached_property
 from simple_history.models import HistoricalRecords
 
 from timeline.models.common import DateBasis, SlugQuerySet, detail_url, refresh_all_text_fragments
-from timeline.search import fold
+from timeline.text import fold
 
 
 class SourceQuerySet(SlugQuerySet):
@@ -179,14 +179,6 @@ class Source(models.Model):
         )
 
 
-class NamedQuerySet(SlugQuerySet):
-    def matching_name(self, name):
-        """Rows whose name or any name variant contains ``name``, whatever its case, accents
-        or typographic quotes. Compares plain text (``search_names``), the same on every
-        database: never the JSON of the aliases, whose quotes and escapes would match too."""
-        return self.filter(search_names__contains=fold(name))
-
-
 class NamedEntity(models.Model):
     """Shared shape of actors and places: a canonical name and its variants."""
 
@@ -202,7 +194,7 @@ class NamedEntity(models.Model):
         editable=False, default="", help_text="The name and its variants, folded for search; kept in step on save."
     )
 
-    objects = NamedQuerySet.as_manager()
+    objects = SlugQuerySet.as_manager()
 
     class Meta:
         abstract = True
@@ -271,6 +263,10 @@ class Place(NamedEntity):
 
     def get_absolute_url(self):
         return detail_url("place_detail", self.slug)
+
+    @property
+    def has_coordinates(self):
+        return self.latitude is not None and self.longitude is not None
 
 
 pre_save.connect(_fold_names, sender=Actor, dispatch_uid="fold-actor-names")

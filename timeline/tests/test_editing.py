@@ -13,7 +13,8 @@ from django.core.management import CommandError, call_command
 from django.test import Client
 from django.urls import reverse
 
-from timeline import editing, exports
+from timeline import editing
+from timeline.exports import json as json_export
 from timeline.imports import Refused, import_document
 from timeline.models import Citation, Event, EventChange
 
@@ -39,7 +40,7 @@ def colleague_client(editor, monkeypatch):
 
 def timeline_json():
     """The JSON export, as a document."""
-    return json.loads("".join(exports.timeline_json()))
+    return json.loads("".join(json_export.timeline_json()))
 
 
 def change_url(event):

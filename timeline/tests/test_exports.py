@@ -12,7 +12,9 @@ from django.urls import reverse
 from django.utils.html import escape
 
 from timeline import editing
-from timeline.exports import EVENT_CHUNK, SCHEMA_PATH, spreadsheet_safe
+from timeline.exports.csv import spreadsheet_safe
+from timeline.exports.json import SCHEMA_PATH
+from timeline.exports.rows import EVENT_CHUNK
 from timeline.models import TIMELINE_START, Actor, Citation, DateBasis, Difference, Event, Figure, Place, Source
 
 from .conftest import timeline_chunks

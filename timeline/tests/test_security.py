@@ -352,7 +352,7 @@ def test_pages_that_hold_a_secret_are_not_compressed(client, admin_user, planted
 
 
 def test_several_machines_share_rendered_pages_through_redis(tmp_path):
-    """DJANGO_REDIS_URL puts the caches in Redis (CI starts one on 127.0.0.1:6379)."""
+    """DJANGO_REDIS_URL puts the rendered cache in Redis (CI starts one on 127.0.0.1:6379)."""
     script = (
         "from django.core.cache import caches; cache = caches['rendered']; "
         "cache.set('probe', 'shared', 5); print(type(cache).__name__, cache.get('probe'))"
