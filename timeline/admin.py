@@ -299,17 +299,17 @@ class EventAdminForm(forms.ModelForm):
     def clean(self):
         data = super().clean()
         self.instance._admin_form = self  # the inline formsets, validated next, merge and check with it
-        self.edit = editing.EventEdit(self.instance.pk)  # before this save: the instance is not changed yet
+        saved_version = (
+            Event.objects.select_for_update()  # the row stays locked until the admin's transaction ends
+            .filter(pk=self.instance.pk)
+            .values_list("version", flat=True)
+            .first()
+        )
+        self.edit = editing.EventEdit(self.instance.pk)  # as saved: the instance is not changed yet
         self.after = {"event": self._mine(data), **{r: self.edit.before[r] for r in editing.PASSAGE_MODELS}}
         self.choices = self._choices()
         self.base = self._base_state()  # read before a merge moves the form on to the colleague's state
         if self.instance.pk:
-            saved_version = (
-                Event.objects.select_for_update()  # held until the admin's transaction saves or fails
-                .filter(pk=self.instance.pk)
-                .values_list("version", flat=True)
-                .first()
-            )
             stale = data.get("expected_version") != saved_version
             self.instance.version = saved_version  # the version this edit starts from: save() claims the next
             self._apply_event_choices(data)
