@@ -6,7 +6,7 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 
-from timeline.management.commands.load_curated import CURATED_FIXTURES
+from timeline.curated import CURATED_FIXTURES, FIXTURES, LEFT_OUT
 from timeline.models import (
     CURATED_MODELS,
     TIMELINE_START,
@@ -25,11 +25,21 @@ from timeline.models import (
 pytestmark = pytest.mark.django_db
 
 
-def test_every_seed_file_is_a_source_with_its_exact_text(curated):
-    seed_files = sorted(p.name for p in settings.SEEDS_DIR.glob("*.txt"))
+def check_seeds(seeds_dir):
+    """Every seed file in ``seeds_dir`` is a source's, and holds that source's exact text."""
+    seed_files = sorted(p.name for p in seeds_dir.glob("*.txt"))
     assert sorted(Source.objects.values_list("seed_file", flat=True)) == seed_files
     for source in Source.objects.all():
-        assert source.text == (settings.SEEDS_DIR / source.seed_file).read_text(encoding="utf-8")
+        assert source.text == (seeds_dir / source.seed_file).read_text(encoding="utf-8")
+
+
+def check_quotes(model):
+    for passage in model.objects.select_related("source"):
+        assert passage.span, f"{model.__name__} {passage.pk}: not in {passage.source.slug}: {passage.quote!r}"
+
+
+def test_every_seed_file_is_a_source_with_its_exact_text(curated):
+    check_seeds(settings.SEEDS_DIR)
 
 
 def test_every_undated_source_says_how_its_date_was_determined(curated):
@@ -41,8 +51,7 @@ def test_every_undated_source_says_how_its_date_was_determined(curated):
 
 @pytest.mark.parametrize("model", [Citation, Figure, Position])
 def test_every_quote_occurs_verbatim_in_its_source(curated, model):
-    for passage in model.objects.select_related("source"):
-        assert passage.span, f"{model.__name__} {passage.pk}: not in {passage.source.slug}: {passage.quote!r}"
+    check_quotes(model)
 
 
 def test_every_object_passes_model_validation(curated):
@@ -169,3 +178,31 @@ def test_claimants_are_recorded_and_parties_marked(curated):
     assert Citation.objects.exclude(claimant=None).count() >= 40
     assert Actor.objects.filter(party_to_conflict=True).exists()
     assert Source.objects.get(slug="tass").party_to_conflict  # the state news agency of a state whose troops were sent
+
+
+# Saving editors' work: dump_curated ------------------------------------------------------------
+
+
+def committed_files():
+    paths = [*settings.SEEDS_DIR.glob("*.txt"), *(settings.FIXTURE_DIRS[0] / f"{n}.json" for n in CURATED_FIXTURES)]
+    return {path.relative_to(settings.BASE_DIR): path.read_bytes() for path in paths}
+
+
+def test_a_dump_right_after_loading_gives_back_the_committed_files(curated, tmp_path, capsys):
+    call_command("dump_curated", fixtures=tmp_path / "fixtures", seeds=tmp_path / "seeds")
+    dumped = {path.relative_to(tmp_path): path.read_bytes() for path in tmp_path.glob("*/*")}
+    assert dumped.keys() == committed_files().keys()
+    for path, content in committed_files().items():
+        assert dumped[path] == content, path
+    capsys.readouterr()
+    call_command("dump_curated", fixtures=tmp_path / "fixtures", seeds=tmp_path / "seeds")
+    assert "Nothing changed" in capsys.readouterr().out  # files already right are left alone
+
+
+def test_the_fixtures_hold_every_field_but_what_a_load_works_out():
+    """A field added to a curated model is either saved by dump_curated or said to be left out."""
+    for models in FIXTURES.values():
+        for model, fields in models.items():
+            stored = [field.name for field in (*model._meta.concrete_fields, *model._meta.many_to_many)]
+            written = [*fields, *([] if hasattr(model, "natural_key") else [model._meta.pk.name])]  # as "pk"
+            assert sorted([*written, *LEFT_OUT[model]]) == sorted(stored), model.__name__
