@@ -78,7 +78,6 @@ class SourceAdmin(SimpleHistoryAdmin):
                     "published_on_basis",
                     "url",
                     "url_basis",
-                    "seed_file",
                 ]
             },
         ),

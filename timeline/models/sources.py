@@ -106,7 +106,14 @@ class Source(models.Model):
         help_text="The outlet belongs to a party to the conflict (a belligerent's state media): what it reports "
         "in its own voice counts as a party's claim.",
     )
-    seed_file = models.CharField(max_length=100, unique=True, help_text="File name under seeds/.")
+    seed_file = models.CharField(
+        max_length=100,
+        unique=True,
+        blank=True,
+        editable=False,
+        help_text="The file under seeds/ that holds the text (dump_curated writes it): named after the slug when "
+        "the source is added, and kept after.",
+    )
     text = models.TextField(help_text="The article's full text, exactly as received.")
 
     objects = SourceQuerySet.as_manager()
@@ -124,7 +131,13 @@ class Source(models.Model):
     def get_absolute_url(self):
         return detail_url("source_detail", self.slug)
 
+    @property
+    def derived_seed_file(self):
+        """The seed file of a source being added: named after its slug."""
+        return f"{self.slug}.txt"
+
     def save(self, *args, **kwargs):
+        self.seed_file = self.seed_file or self.derived_seed_file
         saved_text = Source.objects.filter(pk=self.pk).values_list("text", flat=True).first() if self.pk else None
         super().save(*args, **kwargs)
         if saved_text is not None and saved_text != self.text:
@@ -140,6 +153,11 @@ class Source(models.Model):
         if self.published_on_basis_kind != DateBasis.STATED and not self.published_on_basis.strip():
             message = "Say how the publication date was determined, since the article does not print it."
             raise ValidationError({"published_on_basis": message})
+        if not self.seed_file and self.slug:
+            taken = Source.objects.filter(seed_file=self.derived_seed_file).exclude(pk=self.pk)
+            if taken.exists():
+                message = f"Another source's text is kept in seeds/{self.derived_seed_file}: choose another slug."
+                raise ValidationError({"slug": message})
 
     @property
     def archive_url(self):
