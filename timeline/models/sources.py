@@ -138,6 +138,9 @@ class Source(models.Model):
 
     def save(self, *args, **kwargs):
         self.seed_file = self.seed_file or self.derived_seed_file
+        # A browser sends a text area's line breaks as CRLF: keep them as the article has them, one
+        # character each, so that the text and its seed file (read with universal newlines) are equal.
+        self.text = self.text.replace("\r\n", "\n")
         saved_text = Source.objects.filter(pk=self.pk).values_list("text", flat=True).first() if self.pk else None
         super().save(*args, **kwargs)
         if saved_text is not None and saved_text != self.text:

@@ -1,10 +1,12 @@
 """The curated data, tested as data: it is the product's heart."""
 
+import datetime
 import json
 
 import pytest
 from django.conf import settings
 from django.core.management import call_command
+from django.urls import reverse
 
 from timeline.curated import CURATED_FIXTURES, FIXTURES, LEFT_OUT
 from timeline.models import (
@@ -197,6 +199,48 @@ def test_a_dump_right_after_loading_gives_back_the_committed_files(curated, tmp_
     capsys.readouterr()
     call_command("dump_curated", fixtures=tmp_path / "fixtures", seeds=tmp_path / "seeds")
     assert "Nothing changed" in capsys.readouterr().out  # files already right are left alone
+
+
+def test_an_editors_new_source_and_events_pass_the_fixture_checks_once_dumped(curated, editor_client, tmp_path):
+    # Line breaks as a browser sends them (CRLF).
+    text = "Protesters gathered in Almaty on Thursday.\r\n\r\nPolice said 40 people were detained."
+    response = editor_client.post(
+        reverse("admin:timeline_source_add"),
+        {
+            "title": "Protests in Almaty",
+            "slug": "new-wire",
+            "kind": "wire",
+            "outlet": "New Wire",
+            "published_on": "2022-01-07",
+            "edition": "1",
+            "published_on_basis_kind": "stated",
+            "rights_holder": "New Wire",
+            "text": text,
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    source = Source.objects.get(slug="new-wire")
+    for slug, status in (("new-wire-detentions", Event.Status.PUBLISHED), ("new-wire-draft", Event.Status.DRAFT)):
+        event = Event.objects.create(
+            slug=slug,
+            title="Police detain 40",
+            summary="Police said they detained 40 people, New Wire reported.",
+            category="security",
+            date=datetime.date(2022, 1, 6),
+            date_basis=DateBasis.STATED,
+            status=status,
+        )
+        Citation.objects.create(event=event, source=source, quote="Police said 40 people\nwere detained.")
+
+    call_command("dump_curated", fixtures=tmp_path / "fixtures", seeds=tmp_path / "seeds", verbosity=0)
+    call_command("load_curated", force=True, fixtures=tmp_path / "fixtures", verbosity=0)
+
+    assert Source.objects.get(slug="new-wire").seed_file == "new-wire.txt"
+    check_seeds(tmp_path / "seeds")
+    for model in (Citation, Figure, Position):
+        check_quotes(model)
+    assert Event.objects.get(slug="new-wire-draft").status == Event.Status.DRAFT  # a draft stays a draft
+    assert Event.objects.get(slug="new-wire-detentions").status == Event.Status.PUBLISHED
 
 
 def test_the_fixtures_hold_every_field_but_what_a_load_works_out():
