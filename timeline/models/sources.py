@@ -48,6 +48,19 @@ class Coverage:
         return f"{noun} published from {start} to {self.last:%-d %B %Y}"
 
 
+class VerbatimTextField(models.TextField):
+    """A text field whose form keeps the text as typed: Django's strips what begins and ends it,
+    and an article's first or last line breaks are part of it, as received."""
+
+    def formfield(self, **kwargs):
+        return super().formfield(**{"strip": False, **kwargs})
+
+    def deconstruct(self):
+        """To migrations, a plain TextField: the two differ only in forms, not in the database."""
+        name, _, args, kwargs = super().deconstruct()
+        return name, "django.db.models.TextField", args, kwargs
+
+
 class Source(models.Model):
     class Kind(models.TextChoices):
         WIRE = "wire", "Wire story"
@@ -114,7 +127,7 @@ class Source(models.Model):
         help_text="The file under seeds/ that holds the text (dump_curated writes it): named after the slug when "
         "the source is added, and kept after.",
     )
-    text = models.TextField(help_text="The article's full text, exactly as received.")
+    text = VerbatimTextField(help_text="The article's full text, exactly as received.")
 
     objects = SourceQuerySet.as_manager()
     history = HistoricalRecords()

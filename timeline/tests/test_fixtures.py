@@ -2,13 +2,14 @@
 
 import datetime
 import json
+import shutil
 
 import pytest
 from django.conf import settings
 from django.core.management import call_command
 from django.urls import reverse
 
-from timeline.curated import CURATED_FIXTURES, FIXTURES, LEFT_OUT
+from timeline.curated import CURATED_FIXTURES, FIXTURES, LEFT_OUT, dump
 from timeline.models import (
     CURATED_MODELS,
     TIMELINE_START,
@@ -250,3 +251,17 @@ def test_the_fixtures_hold_every_field_but_what_a_load_works_out():
             stored = [field.name for field in (*model._meta.concrete_fields, *model._meta.many_to_many)]
             written = [*fields, *([] if hasattr(model, "natural_key") else [model._meta.pk.name])]  # as "pk"
             assert sorted([*written, *LEFT_OUT[model]]) == sorted(stored), model.__name__
+
+
+def test_an_article_saved_in_the_admin_keeps_its_seed_file_byte_for_byte(curated, editor_client, tmp_path):
+    shutil.copytree(settings.SEEDS_DIR, tmp_path / "seeds")
+    source = Source.objects.get(slug="moscow-times-afp")  # its text begins with two line breaks
+    form = {field: getattr(source, field) for field in FIXTURES["sources"][Source] if field != "seed_file"}
+    form = {key: "on" if value is True else value for key, value in form.items() if value is not False}
+    form["text"] = source.text.replace("\n", "\r\n")  # as a browser sends it
+    form["title"] = "Gunfire in Almaty"
+    response = editor_client.post(reverse("admin:timeline_source_change", args=[source.pk]), form)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    written, _ = dump(tmp_path / "fixtures", tmp_path / "seeds")
+    assert not [path for path in written if path.parent.name == "seeds"]
+    assert (tmp_path / "seeds" / source.seed_file).read_bytes() == (settings.SEEDS_DIR / source.seed_file).read_bytes()
