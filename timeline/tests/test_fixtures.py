@@ -265,3 +265,11 @@ def test_an_article_saved_in_the_admin_keeps_its_seed_file_byte_for_byte(curated
     written, _ = dump(tmp_path / "fixtures", tmp_path / "seeds")
     assert not [path for path in written if path.parent.name == "seeds"]
     assert (tmp_path / "seeds" / source.seed_file).read_bytes() == (settings.SEEDS_DIR / source.seed_file).read_bytes()
+
+
+def test_a_seed_file_no_source_names_is_reported_and_kept(curated, tmp_path, capsys):
+    (tmp_path / "seeds").mkdir()
+    (tmp_path / "seeds" / "deleted-source.txt").write_text("An article no source holds any more.")
+    call_command("dump_curated", fixtures=tmp_path / "fixtures", seeds=tmp_path / "seeds", verbosity=0)
+    assert "No source names" in capsys.readouterr().err
+    assert (tmp_path / "seeds" / "deleted-source.txt").exists()

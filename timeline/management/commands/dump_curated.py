@@ -19,9 +19,10 @@ class Command(BaseCommand):
             written, unnamed = curated.dump(fixtures, seeds)
         except ValueError as error:
             raise CommandError(error) from error
-        for path in written:
-            self.stdout.write(f"Wrote {path}")
-        if not written:
-            self.stdout.write("Nothing changed: the fixtures and seeds already hold the database's curated data.")
+        if options["verbosity"]:
+            for path in written:
+                self.stdout.write(f"Wrote {path}")
+            if not written:
+                self.stdout.write("Nothing changed: the fixtures and seeds already hold the database's curated data.")
         for path in unnamed:
             self.stderr.write(f"No source names {path}: delete it if its source was deleted on purpose.")
