@@ -105,7 +105,6 @@ class SourceAdmin(CuratedAdmin):
                     "published_on_basis",
                     "url",
                     "url_basis",
-                    "seed_file",
                 ]
             },
         ),

@@ -48,6 +48,19 @@ class Coverage:
         return f"{noun} published from {start} to {self.last:%-d %B %Y}"
 
 
+class VerbatimTextField(models.TextField):
+    """A text field whose form keeps the text as typed: Django's strips what begins and ends it,
+    and an article's first or last line breaks are part of it, as received."""
+
+    def formfield(self, **kwargs):
+        return super().formfield(**{"strip": False, **kwargs})
+
+    def deconstruct(self):
+        """To migrations, a plain TextField: the two differ only in forms, not in the database."""
+        name, _, args, kwargs = super().deconstruct()
+        return name, "django.db.models.TextField", args, kwargs
+
+
 class Source(models.Model):
     class Kind(models.TextChoices):
         WIRE = "wire", "Wire story"
@@ -106,8 +119,15 @@ class Source(models.Model):
         help_text="The outlet belongs to a party to the conflict (a belligerent's state media): what it reports "
         "in its own voice counts as a party's claim.",
     )
-    seed_file = models.CharField(max_length=100, unique=True, help_text="File name under seeds/.")
-    text = models.TextField(help_text="The article's full text, exactly as received.")
+    seed_file = models.CharField(
+        max_length=100,
+        unique=True,
+        blank=True,
+        editable=False,
+        help_text="The file under seeds/ that holds the text (dump_curated writes it): named after the slug when "
+        "the source is added, and kept after.",
+    )
+    text = VerbatimTextField(help_text="The article's full text, exactly as received.")
 
     objects = SourceQuerySet.as_manager()
     history = HistoricalRecords()
@@ -124,7 +144,16 @@ class Source(models.Model):
     def get_absolute_url(self):
         return detail_url("source_detail", self.slug)
 
+    @property
+    def derived_seed_file(self):
+        """The seed file of a source being added: named after its slug."""
+        return f"{self.slug}.txt"
+
     def save(self, *args, **kwargs):
+        self.seed_file = self.seed_file or self.derived_seed_file
+        # A browser sends a text area's line breaks as CRLF: keep them as the article has them, one
+        # character each, so that the text and its seed file (read with universal newlines) are equal.
+        self.text = self.text.replace("\r\n", "\n")
         saved_text = Source.objects.filter(pk=self.pk).values_list("text", flat=True).first() if self.pk else None
         super().save(*args, **kwargs)
         if saved_text is not None and saved_text != self.text:
@@ -140,6 +169,11 @@ class Source(models.Model):
         if self.published_on_basis_kind != DateBasis.STATED and not self.published_on_basis.strip():
             message = "Say how the publication date was determined, since the article does not print it."
             raise ValidationError({"published_on_basis": message})
+        if not self.seed_file and self.slug:
+            taken = Source.objects.filter(seed_file=self.derived_seed_file).exclude(pk=self.pk)
+            if taken.exists():
+                message = f"Another source's text is kept in seeds/{self.derived_seed_file}: choose another slug."
+                raise ValidationError({"slug": message})
 
     @property
     def archive_url(self):

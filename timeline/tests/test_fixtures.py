@@ -1,12 +1,15 @@
 """The curated data, tested as data: it is the product's heart."""
 
+import datetime
 import json
+import shutil
 
 import pytest
 from django.conf import settings
 from django.core.management import call_command
+from django.urls import reverse
 
-from timeline.management.commands.load_curated import CURATED_FIXTURES
+from timeline.curated import CURATED_FIXTURES, FIXTURES, LEFT_OUT, dump
 from timeline.models import (
     CURATED_MODELS,
     TIMELINE_START,
@@ -25,11 +28,21 @@ from timeline.models import (
 pytestmark = pytest.mark.django_db
 
 
-def test_every_seed_file_is_a_source_with_its_exact_text(curated):
-    seed_files = sorted(p.name for p in settings.SEEDS_DIR.glob("*.txt"))
+def check_seeds(seeds_dir):
+    """Every seed file in ``seeds_dir`` is a source's, and holds that source's exact text."""
+    seed_files = sorted(p.name for p in seeds_dir.glob("*.txt"))
     assert sorted(Source.objects.values_list("seed_file", flat=True)) == seed_files
     for source in Source.objects.all():
-        assert source.text == (settings.SEEDS_DIR / source.seed_file).read_text(encoding="utf-8")
+        assert source.text == (seeds_dir / source.seed_file).read_text(encoding="utf-8")
+
+
+def check_quotes(model):
+    for passage in model.objects.select_related("source"):
+        assert passage.span, f"{model.__name__} {passage.pk}: not in {passage.source.slug}: {passage.quote!r}"
+
+
+def test_every_seed_file_is_a_source_with_its_exact_text(curated):
+    check_seeds(settings.SEEDS_DIR)
 
 
 def test_every_undated_source_says_how_its_date_was_determined(curated):
@@ -41,8 +54,7 @@ def test_every_undated_source_says_how_its_date_was_determined(curated):
 
 @pytest.mark.parametrize("model", [Citation, Figure, Position])
 def test_every_quote_occurs_verbatim_in_its_source(curated, model):
-    for passage in model.objects.select_related("source"):
-        assert passage.span, f"{model.__name__} {passage.pk}: not in {passage.source.slug}: {passage.quote!r}"
+    check_quotes(model)
 
 
 def test_every_object_passes_model_validation(curated):
@@ -169,3 +181,95 @@ def test_claimants_are_recorded_and_parties_marked(curated):
     assert Citation.objects.exclude(claimant=None).count() >= 40
     assert Actor.objects.filter(party_to_conflict=True).exists()
     assert Source.objects.get(slug="tass").party_to_conflict  # the state news agency of a state whose troops were sent
+
+
+# Saving editors' work: dump_curated ------------------------------------------------------------
+
+
+def committed_files():
+    paths = [*settings.SEEDS_DIR.glob("*.txt"), *(settings.FIXTURE_DIRS[0] / f"{n}.json" for n in CURATED_FIXTURES)]
+    return {path.relative_to(settings.BASE_DIR): path.read_bytes() for path in paths}
+
+
+def test_a_dump_right_after_loading_gives_back_the_committed_files(curated, tmp_path, capsys):
+    call_command("dump_curated", fixtures=tmp_path / "fixtures", seeds=tmp_path / "seeds")
+    dumped = {path.relative_to(tmp_path): path.read_bytes() for path in tmp_path.glob("*/*")}
+    assert dumped.keys() == committed_files().keys()
+    for path, content in committed_files().items():
+        assert dumped[path] == content, path
+    capsys.readouterr()
+    call_command("dump_curated", fixtures=tmp_path / "fixtures", seeds=tmp_path / "seeds")
+    assert "Nothing changed" in capsys.readouterr().out  # files already right are left alone
+
+
+def test_an_editors_new_source_and_events_pass_the_fixture_checks_once_dumped(curated, editor_client, tmp_path):
+    # Line breaks as a browser sends them (CRLF).
+    text = "Protesters gathered in Almaty on Thursday.\r\n\r\nPolice said 40 people were detained."
+    response = editor_client.post(
+        reverse("admin:timeline_source_add"),
+        {
+            "title": "Protests in Almaty",
+            "slug": "new-wire",
+            "kind": "wire",
+            "outlet": "New Wire",
+            "published_on": "2022-01-07",
+            "edition": "1",
+            "published_on_basis_kind": "stated",
+            "rights_holder": "New Wire",
+            "text": text,
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    source = Source.objects.get(slug="new-wire")
+    for slug, status in (("new-wire-detentions", Event.Status.PUBLISHED), ("new-wire-draft", Event.Status.DRAFT)):
+        event = Event.objects.create(
+            slug=slug,
+            title="Police detain 40",
+            summary="Police said they detained 40 people, New Wire reported.",
+            category="security",
+            date=datetime.date(2022, 1, 6),
+            date_basis=DateBasis.STATED,
+            status=status,
+        )
+        Citation.objects.create(event=event, source=source, quote="Police said 40 people\nwere detained.")
+
+    call_command("dump_curated", fixtures=tmp_path / "fixtures", seeds=tmp_path / "seeds", verbosity=0)
+    call_command("load_curated", force=True, fixtures=tmp_path / "fixtures", verbosity=0)
+
+    assert Source.objects.get(slug="new-wire").seed_file == "new-wire.txt"
+    check_seeds(tmp_path / "seeds")
+    for model in (Citation, Figure, Position):
+        check_quotes(model)
+    assert Event.objects.get(slug="new-wire-draft").status == Event.Status.DRAFT  # a draft stays a draft
+    assert Event.objects.get(slug="new-wire-detentions").status == Event.Status.PUBLISHED
+
+
+def test_the_fixtures_hold_every_field_but_what_a_load_works_out():
+    """A field added to a curated model is either saved by dump_curated or said to be left out."""
+    for models in FIXTURES.values():
+        for model, fields in models.items():
+            stored = [field.name for field in (*model._meta.concrete_fields, *model._meta.many_to_many)]
+            written = [*fields, *([] if hasattr(model, "natural_key") else [model._meta.pk.name])]  # as "pk"
+            assert sorted([*written, *LEFT_OUT[model]]) == sorted(stored), model.__name__
+
+
+def test_an_article_saved_in_the_admin_keeps_its_seed_file_byte_for_byte(curated, editor_client, tmp_path):
+    shutil.copytree(settings.SEEDS_DIR, tmp_path / "seeds")
+    source = Source.objects.get(slug="moscow-times-afp")  # its text begins with two line breaks
+    form = {field: getattr(source, field) for field in FIXTURES["sources"][Source] if field != "seed_file"}
+    form = {key: "on" if value is True else value for key, value in form.items() if value is not False}
+    form["text"] = source.text.replace("\n", "\r\n")  # as a browser sends it
+    form["title"] = "Gunfire in Almaty"
+    response = editor_client.post(reverse("admin:timeline_source_change", args=[source.pk]), form)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    written, _ = dump(tmp_path / "fixtures", tmp_path / "seeds")
+    assert not [path for path in written if path.parent.name == "seeds"]
+    assert (tmp_path / "seeds" / source.seed_file).read_bytes() == (settings.SEEDS_DIR / source.seed_file).read_bytes()
+
+
+def test_a_seed_file_no_source_names_is_reported_and_kept(curated, tmp_path, capsys):
+    (tmp_path / "seeds").mkdir()
+    (tmp_path / "seeds" / "deleted-source.txt").write_text("An article no source holds any more.")
+    call_command("dump_curated", fixtures=tmp_path / "fixtures", seeds=tmp_path / "seeds", verbosity=0)
+    assert "No source names" in capsys.readouterr().err
+    assert (tmp_path / "seeds" / "deleted-source.txt").exists()

@@ -5,7 +5,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
 
-from timeline.models import Citation, Event, Figure, find_passage
+from timeline.models import Citation, Event, Figure, Source, find_passage
 
 pytestmark = pytest.mark.django_db
 
@@ -140,3 +140,21 @@ def test_a_save_from_a_stale_copy_is_refused(make_event):
         stale.save()
     event.refresh_from_db()
     assert (event.title, event.version) == ("First", 2)
+
+
+def test_a_new_sources_seed_file_is_named_after_its_slug_and_kept(db):
+    def new_source(slug):
+        return Source(
+            slug=slug, title="Title", published_on=datetime.date(2022, 1, 6), kind="wire", rights_holder="AFP", text="A"
+        )
+
+    source = new_source("new-wire")
+    source.full_clean()
+    source.save()
+    assert source.seed_file == "new-wire.txt"
+    source.slug = "renamed-wire"
+    source.save()
+    assert Source.objects.get(pk=source.pk).seed_file == "new-wire.txt"  # the file stays where it is
+    with pytest.raises(ValidationError) as error:
+        new_source("new-wire").full_clean()  # its seed file would be the renamed source's
+    assert "seeds/new-wire.txt" in str(error.value.message_dict["slug"])
