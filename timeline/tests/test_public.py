@@ -4,6 +4,8 @@ draft event's figure stays off every page. Each test makes a draft that uses som
 that readers do not see it on one surface, publishes the draft, and checks that they see it at once."""
 
 import datetime
+import json
+import re
 
 import pytest
 
@@ -104,3 +106,104 @@ def test_public_lists_each_row_once_in_one_query(curated, django_assert_num_quer
     assert len({a.pk for a in actors}) == len(actors)
     assert len({p.pk for p in places}) == len(places)
     assert "central-asia" not in {p.slug for p in places}  # a curated place no event names
+
+
+# Each surface ------------------------------------------------------------------------------------
+
+
+def test_source_list_and_page(client, draft, source):
+    table = element(client.get("/sources/").content.decode(), '<table class="sources">', "</table>")
+    assert source.get_absolute_url() not in table
+    assert client.get(source.get_absolute_url()).status_code == 404
+    publish(draft)
+    table = element(client.get("/sources/").content.decode(), '<table class="sources">', "</table>")
+    assert f'<a href="{source.get_absolute_url()}">{source.title}</a>' in table
+    assert client.get(source.get_absolute_url()).status_code == 200
+
+
+def test_editors_preview_a_source_readers_cannot_see(editor_client, draft, source):
+    response = editor_client.get(source.get_absolute_url())
+    assert response.status_code == 200
+    assert "no-store" in response["Cache-Control"]
+    assert "Preview." in element(response.content.decode(), "<h1>", "</p>")
+
+
+def test_csl_json(client, draft, source):
+    response = client.get("/sources/csl.json")
+    assert source.slug not in [item["id"] for item in json.loads(response.content)]
+    etag = response["ETag"]
+    publish(draft)
+    response = client.get("/sources/csl.json", headers={"If-None-Match": etag})
+    assert response.status_code == 200  # publishing moved the data version on: no 304
+    assert source.slug in [item["id"] for item in json.loads(response.content)]
+
+
+def test_footer_and_lede_count_public_sources(client, draft):
+    html = client.get("/").content.decode()
+    assert "five articles published from 6 to 8 January 2022" in element(html, '<p class="lede">', "</p>")
+    assert "five articles" in element(html, '<footer class="site-footer">', "</footer>")
+    publish(draft)
+    html = client.get("/").content.decode()  # the same reader: the cached page is not served again
+    assert "six articles published from 6 to 8 January 2022" in element(html, '<p class="lede">', "</p>")
+    assert "six articles" in element(html, '<footer class="site-footer">', "</footer>")
+
+
+def test_actor_and_place_lists_and_pages(client, newcomers, draft):
+    for entity, path in zip(newcomers, ("/actors/", "/places/"), strict=True):
+        listed = element(client.get(path).content.decode(), "<main", "</main>")
+        assert entity.get_absolute_url() not in listed
+        assert client.get(entity.get_absolute_url()).status_code == 404
+    publish(draft)
+    for entity, path in zip(newcomers, ("/actors/", "/places/"), strict=True):
+        listed = element(client.get(path).content.decode(), "<main", "</main>")
+        assert f'<a href="{entity.get_absolute_url()}">{entity.name}</a>' in listed
+        assert client.get(entity.get_absolute_url()).status_code == 200
+
+
+def filter_choices(html, name):
+    return re.findall(rf'<input type="checkbox" name="{name}" value="([^"]+)"', html)
+
+
+def test_filter_choices_and_validation(client, newcomers, draft, source):
+    actor, place = newcomers
+    html = client.get("/").content.decode()
+    assert actor.slug not in filter_choices(html, "actor")
+    assert place.slug not in filter_choices(html, "place")
+    assert source.slug not in filter_choices(html, "source")
+    unknown = client.get("/?actor=nobody-at-all")
+    for query in (f"actor={actor.slug}", f"place={place.slug}", f"source={source.slug}"):
+        response = client.get(f"/?{query}")
+        assert response.status_code == unknown.status_code == 400  # as an unknown slug
+        assert actor.name not in element(response.content.decode(), "<main", "</main>")
+    publish(draft)
+    html = client.get("/").content.decode()
+    assert actor.slug in filter_choices(html, "actor")
+    assert place.slug in filter_choices(html, "place")
+    assert source.slug in filter_choices(html, "source")
+    for query in (f"actor={actor.slug}", f"place={place.slug}", f"source={source.slug}"):
+        assert f'id="{draft.slug}"' in client.get(f"/?{query}").content.decode()
+
+
+def test_search_suggestions(client, newcomers, draft):
+    def suggestion():
+        html = client.get("/?q=Nurmukhambetv").content.decode()
+        return element(html, "Did you mean", "</a>") if "Did you mean" in html else None
+
+    assert suggestion() is None
+    publish(draft)
+    assert ">Nurmukhambetov</a>" in suggestion()
+
+
+def test_map(client, newcomers, draft):
+    """The map counts the places of published events only; asked for a place readers cannot
+    see, it answers as for an unknown one instead of naming it in the chosen filters."""
+    place = newcomers[1]
+    svg = element(client.get("/map/").content.decode(), "<svg", "</svg>")
+    assert f"<title>{place.name}: " not in svg
+    chosen = client.get(f"/map/?place={place.slug}")
+    assert chosen.status_code == 400
+    assert place.name not in element(chosen.content.decode(), "<main", "</main>")
+    publish(draft)
+    svg = element(client.get("/map/").content.decode(), "<svg", "</svg>")
+    assert f"<title>{place.name}: 1 event</title>" in svg
+    assert client.get(f"/map/?place={place.slug}").status_code == 200

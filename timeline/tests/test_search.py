@@ -117,7 +117,9 @@ def test_suggestions_come_from_the_collections_words():
 def test_the_vocabulary_follows_the_data_version(curated):
     before = search.vocabulary(DataVersion.current().number)
     assert "tokayev" in before and before["tokayev"] == "Tokayev"
-    Actor.objects.create(slug="new", name="Zhanbolat Nurmukhambetov", kind="person", aliases=[])
+    actor = Actor.objects.create(slug="new", name="Zhanbolat Nurmukhambetov", kind="person", aliases=[])
+    assert "nurmukhambetov" not in search.vocabulary(DataVersion.current().number)  # no published event names him
+    Event.objects.published().first().actors.add(actor)
     assert "nurmukhambetov" in search.vocabulary(DataVersion.current().number)
 
 
