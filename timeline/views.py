@@ -409,7 +409,7 @@ def difference_list(request):
 @cached_page
 def difference_detail(request, slug):
     difference = get_object_or_404(Difference.objects.published().with_related(), slug=slug)
-    figures = list(difference.figures.select_related("source", "event"))
+    figures = list(difference.figures.all())  # those of published events (with_related)
     context = {"difference": difference, "figures": figures, "chart": StepChart.of(figures)}
     return render(request, "timeline/difference_detail.html", context)
 

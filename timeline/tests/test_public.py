@@ -207,3 +207,23 @@ def test_map(client, newcomers, draft):
     svg = element(client.get("/map/").content.decode(), "<svg", "</svg>")
     assert f"<title>{place.name}: 1 event</title>" in svg
     assert client.get(f"/map/?place={place.slug}").status_code == 200
+
+
+def test_draft_events_figures_stay_off_a_published_difference(client, draft, source):
+    difference = Difference.objects.get(slug="security-personnel-killed")
+    figure = Figure.objects.create(
+        event=draft,
+        source=source,
+        measure=Figure.Measure.SECURITY_KILLED,
+        value=12,
+        claimant="police",
+        reported_on=datetime.date(2022, 1, 6),
+        quote="Police said 12 people were detained",
+    )
+    difference.figures.add(figure)
+    html = client.get(difference.get_absolute_url()).content.decode()
+    assert f'id="{figure.anchor}"' not in element(html, '<table class="figures">', "</table>")
+    assert [f.pk for d in Difference.objects.with_related() for f in d.figures.all() if f.pk == figure.pk] == []
+    publish(draft)
+    html = client.get(difference.get_absolute_url()).content.decode()
+    assert f'<tr id="{figure.anchor}">' in element(html, '<table class="figures">', "</table>")
