@@ -29,7 +29,6 @@ $(NODE_STAMP): package.json package-lock.json
 ## migrate: create or update the database (SQLite in db.sqlite3, or the one DATABASE_URL names)
 migrate: $(STAMP)
 	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py createcachetable
 
 ## run: create .venv, install, migrate, load the curated data into a new database, serve on 127.0.0.1:8000 (PORT=...)
 run: migrate

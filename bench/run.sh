@@ -25,7 +25,6 @@ for size in $SIZES; do
     echo "Building $db ..."
     rm -f "$BENCH_DIR"/events-"$size"-*.sqlite3
     DATABASE_URL="sqlite:///$db.tmp" $PY manage.py migrate --noinput --verbosity 0
-    DATABASE_URL="sqlite:///$db.tmp" $PY manage.py createcachetable
     DATABASE_URL="sqlite:///$db.tmp" $PY manage.py load_curated --verbosity 0
     curated=$(DATABASE_URL="sqlite:///$db.tmp" $PY manage.py shell --no-imports -c \
       "from timeline.models import Event; print(Event.objects.count())" | tail -n 1)

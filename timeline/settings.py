@@ -152,28 +152,25 @@ SESSION_COOKIE_HTTPONLY = True
 
 # "rendered" holds rendered pages and event cards, keyed by the durable data version (timeline/caching.py),
 # so any cache will do: per process by default; Redis, shared by every process and machine, when
-# DJANGO_REDIS_URL is set. "default" is the database cache unless Redis is configured.
+# DJANGO_REDIS_URL is set. Nothing uses "default" (sessions and django-axes keep to the database):
+# Django requires one, so it is the smallest.
 REDIS_URL = os.environ.get("DJANGO_REDIS_URL", "")
-if REDIS_URL:
-    CACHES = {
-        name: {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
-            "KEY_PREFIX": f"timeline-{name}",
-            "TIMEOUT": 24 * 3600,
-        }
-        for name in ("default", "rendered")
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "default"},
+    "rendered": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": "timeline-rendered",
+        "TIMEOUT": 24 * 3600,
     }
-else:
-    CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "django_cache"},
-        "rendered": {
-            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-            "LOCATION": "rendered",
-            "TIMEOUT": 3600,
-            "OPTIONS": {"MAX_ENTRIES": 5_000},
-        },
-    }
+    if REDIS_URL
+    else {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "rendered",
+        "TIMEOUT": 3600,
+        "OPTIONS": {"MAX_ENTRIES": 5_000},
+    },
+}
 # Login protection (django-axes): after AXES_FAILURE_LIMIT wrong passwords for one account from one
 # address, that account is refused from that address for 15 minutes. Attempts are kept in the database
 # (shared by every worker, and no cache expiry can lift a lock early); `manage.py axes_reset` lifts them.

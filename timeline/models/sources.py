@@ -14,7 +14,7 @@ from django.utils.functional import cached_property
 from simple_history.models import HistoricalRecords
 
 from timeline.models.common import DateBasis, SlugQuerySet, detail_url, refresh_all_text_fragments
-from timeline.search import fold
+from timeline.text import fold
 
 
 def _published_passages(model, **fields):
@@ -211,12 +211,6 @@ class NamedQuerySet(SlugQuerySet):
         links = self.model.events.through.objects.filter(Event.published_q("event__"))
         return models.Q(models.Exists(links.filter(**{self.model._meta.model_name: models.OuterRef("pk")})))
 
-    def matching_name(self, name):
-        """Rows whose name or any name variant contains ``name``, whatever its case, accents
-        or typographic quotes. Compares plain text (``search_names``), the same on every
-        database: never the JSON of the aliases, whose quotes and escapes would match too."""
-        return self.filter(search_names__contains=fold(name))
-
 
 class NamedEntity(models.Model):
     """Shared shape of actors and places: a canonical name and its variants."""
@@ -311,6 +305,10 @@ class Place(NamedEntity):
 
     def get_absolute_url(self):
         return detail_url("place_detail", self.slug)
+
+    @property
+    def has_coordinates(self):
+        return self.latitude is not None and self.longitude is not None
 
 
 pre_save.connect(_fold_names, sender=Actor, dispatch_uid="fold-actor-names")

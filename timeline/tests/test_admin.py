@@ -38,10 +38,49 @@ def test_admin_refuses_a_citation_quote_not_in_the_source(admin_client, make_eve
     assert Citation.objects.filter(event=event).count() == 1
 
 
-def test_admin_search_finds_events_by_quote(admin_client, curated):
-    response = admin_client.get(reverse("admin:timeline_event_changelist"), {"q": "Saltanat Azirbek"})
+def admin_found(admin_client, model, q):
+    """The slugs of the rows the admin's list of ``model`` shows for the search ``q`` (each row's
+    checkbox holds its pk)."""
+    response = admin_client.get(reverse(f"admin:timeline_{model._meta.model_name}_changelist"), {"q": q})
     assert response.status_code == 200
-    assert "0 results" not in response.content.decode()
+    pks = re.findall(r'name="_selected_action" value="(\d+)"', response.content.decode())
+    return set(model.objects.filter(pk__in=pks).values_list("slug", flat=True))
+
+
+def test_admin_search_finds_events_by_quote(admin_client, curated):
+    quoted = Event.objects.filter(citations__quote__contains="Saltanat Azirbek").values_list("slug", flat=True)
+    assert set(quoted) and len(set(quoted)) < Event.objects.count()
+    assert admin_found(admin_client, Event, "Saltanat Azirbek") == set(quoted)
+
+
+@pytest.mark.parametrize(
+    ("typed", "found"),
+    [
+        ("Putin’s", True),  # as the articles write it
+        ("Putin's", True),  # as readers type it
+        ("PUTIN'S TROOPS", True),
+        ("Ṗutin’s", True),  # an accent the name does not have
+        ('"Putin', False),  # no name holds a double quote: the JSON around the aliases must not match
+        ("[", False),
+        ("u2019", False),  # nor the escape SQLite's JSON text would hold
+    ],
+)
+def test_the_admin_finds_names_whatever_the_quotes_accents_and_case(admin_client, typed, found):
+    Actor.objects.create(
+        slug="russian-armed-forces", name="Russian armed forces", kind="military", aliases=["Putin’s troops"]
+    )
+    Actor.objects.create(slug="zhanaozen-workers", name="Zhanaözen oil workers", kind="group", aliases=[])
+    assert ("russian-armed-forces" in admin_found(admin_client, Actor, typed)) == found
+    assert admin_found(admin_client, Actor, "zhanaozen") == {"zhanaozen-workers"}
+
+
+def test_name_variants_stay_searchable_after_an_edit(admin_client):
+    place = Place.objects.create(slug="almaty", name="Almaty", kind="city", aliases=[])
+    Place.objects.create(slug="astana", name="Astana", kind="city", aliases=[])
+    assert admin_found(admin_client, Place, "Alma-Ata") == set()
+    place.aliases = ["Alma–Ata"]  # an en dash, as a source might print it
+    place.save()
+    assert admin_found(admin_client, Place, "alma-ata") == {"almaty"}
 
 
 # The editors' workflow --------------------------------------------------------------------------

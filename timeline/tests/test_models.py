@@ -5,7 +5,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
 
-from timeline.models import Actor, Citation, Event, Figure, Place, find_passage
+from timeline.models import Citation, Event, Figure, find_passage
 
 pytestmark = pytest.mark.django_db
 
@@ -140,32 +140,3 @@ def test_a_save_from_a_stale_copy_is_refused(make_event):
         stale.save()
     event.refresh_from_db()
     assert (event.title, event.version) == ("First", 2)
-
-
-@pytest.mark.parametrize(
-    ("typed", "found"),
-    [
-        ("Putin’s", True),  # as the articles write it
-        ("Putin's", True),  # as readers type it
-        ("PUTIN'S TROOPS", True),
-        ("Ṗutin’s", True),  # an accent the name does not have
-        ('"', False),  # no name holds a double quote: the JSON around the aliases must not match
-        ("[", False),
-        ("u2019", False),  # nor the escape SQLite's JSON text would hold
-    ],
-)
-def test_names_match_whatever_the_quotes_accents_and_case(db, typed, found):
-    Actor.objects.create(
-        slug="russian-armed-forces", name="Russian armed forces", kind="military", aliases=["Putin’s troops"]
-    )
-    Actor.objects.create(slug="zhanaozen-workers", name="Zhanaözen oil workers", kind="group", aliases=[])
-    assert Actor.objects.matching_name(typed).filter(slug="russian-armed-forces").exists() == found
-    assert Actor.objects.matching_name("zhanaozen").exists()
-
-
-def test_name_variants_stay_searchable_after_an_edit(db):
-    place = Place.objects.create(slug="almaty", name="Almaty", kind="city", aliases=[])
-    assert not Place.objects.matching_name("Alma-Ata").exists()
-    place.aliases = ["Alma–Ata"]  # an en dash, as a source might print it
-    place.save()
-    assert Place.objects.matching_name("alma-ata").get() == place

@@ -196,7 +196,7 @@ def test_readers_never_see_stale_cards_even_after_the_cache_is_emptied(client, m
     actor.name = "Corrected Name"
     actor.save()  # the card's event is unchanged: only the data version says the card is stale
     assert "Corrected Name" in client.get("/").content.decode()
-    caches["default"].clear()
+    caches["rendered"].clear()
     html = client.get("/").content.decode()
     assert "Corrected Name" in html and "First Name" not in html
 
