@@ -3,7 +3,9 @@ published event cites or involves it (a source also once a published difference 
 draft event's figure stays off every page. Each test makes a draft that uses something new, checks
 that readers do not see it on one surface, publishes the draft, and checks that they see it at once."""
 
+import csv
 import datetime
+import io
 import json
 import re
 
@@ -227,3 +229,57 @@ def test_draft_events_figures_stay_off_a_published_difference(client, draft, sou
     publish(draft)
     html = client.get(difference.get_absolute_url()).content.decode()
     assert f'<tr id="{figure.anchor}">' in element(html, '<table class="figures">', "</table>")
+
+
+def export(client, name, query=""):
+    response = client.get(f"/export/{name}{query}")
+    assert response.status_code == 200
+    return b"".join(response.streaming_content) if response.streaming else response.content
+
+
+def test_json_export_lists_only_public_sources_actors_and_places(client, newcomers, draft, source):
+    def listed():
+        doc = json.loads(export(client, "timeline.json"))
+        return {key: {row["id"] for row in doc[key]} for key in ("sources", "actors", "places")}
+
+    before = listed()
+    assert source.slug not in before["sources"]
+    assert newcomers[0].slug not in before["actors"] and newcomers[1].slug not in before["places"]
+    publish(draft)
+    after = listed()
+    assert source.slug in after["sources"]
+    assert newcomers[0].slug in after["actors"] and newcomers[1].slug in after["places"]
+
+
+def test_timelinejs_title_slide_counts_public_sources(client, draft):
+    def title_slide():
+        return json.loads(export(client, "timelinejs.json"))["title"]["text"]["text"]
+
+    assert "As five articles published from 6 to 8 January 2022 reported it" in title_slide()
+    publish(draft)
+    assert "As six articles published from 6 to 8 January 2022 reported it" in title_slide()
+
+
+def test_csv_and_annotation_exports_name_only_what_published_events_use(client, newcomers, draft, source):
+    """These exports read only the selected published events' own relations, so they named
+    nothing of a draft before public() either: this guards that they stay so."""
+    actor, place = newcomers
+
+    def named():
+        rows = list(csv.DictReader(io.StringIO(export(client, "events.csv").decode("utf-8-sig"))))
+        annotated = json.loads(export(client, "annotations.jsonld"))["first"]["items"]
+        return (
+            {slug for row in rows for slug in row["actor_ids"].split(";")},
+            {slug for row in rows for slug in row["place_ids"].split(";")},
+            {slug for row in rows for slug in row["source_ids"].split(";")},
+            {item["target"]["source"] for item in annotated},
+        )
+
+    actors, places, sources, annotated = named()
+    page = "http://testserver" + source.get_absolute_url()
+    assert actor.slug not in actors and place.slug not in places
+    assert source.slug not in sources and page not in annotated
+    publish(draft)
+    actors, places, sources, annotated = named()
+    assert actor.slug in actors and place.slug in places
+    assert source.slug in sources and page in annotated
