@@ -150,6 +150,15 @@ def test_footer_and_lede_count_public_sources(client, draft):
     assert "six articles" in element(html, '<footer class="site-footer">', "</footer>")
 
 
+def test_words_used_has_a_column_per_public_source(client, draft, source):
+    def header():
+        return element(client.get("/differences/words/").content.decode(), "<thead>", "</thead>")
+
+    assert source.label not in header()
+    publish(draft)
+    assert f'<th scope="col">{source.label}<br>' in header()
+
+
 def test_actor_and_place_lists_and_pages(client, newcomers, draft):
     for entity, path in zip(newcomers, ("/actors/", "/places/"), strict=True):
         listed = element(client.get(path).content.decode(), "<main", "</main>")
