@@ -31,6 +31,19 @@ def element(html, start, end):
     return html[begin : html.index(end, begin) + len(end)]
 
 
+def police_figure(event, source, measure):
+    """A figure of ``event`` quoting the ``source`` fixture's number."""
+    return Figure.objects.create(
+        event=event,
+        source=source,
+        measure=measure,
+        value=12,
+        claimant="police",
+        reported_on=datetime.date(2022, 1, 6),
+        quote="Police said 12 people were detained",
+    )
+
+
 @pytest.fixture
 def draft(curated, make_event):
     """A draft event that cites the new source ``test-wire`` (the ``source`` fixture)."""
@@ -60,15 +73,7 @@ def test_a_source_is_public_once_a_published_event_cites_it(draft, source):
 
 def test_a_source_only_a_published_events_figure_quotes_is_public(curated, source):
     event = Event.objects.get(slug="officials-security-toll")
-    Figure.objects.create(
-        event=event,
-        source=source,
-        measure=Figure.Measure.DETAINED,
-        value=12,
-        claimant="police",
-        reported_on=datetime.date(2022, 1, 6),
-        quote="Police said 12 people were detained",
-    )
+    police_figure(event, source, Figure.Measure.DETAINED)
     assert source in Source.objects.public()
     set_status(event, Status.DRAFT)
     assert source not in Source.objects.public()
@@ -222,15 +227,7 @@ def test_map(client, newcomers, draft):
 
 def test_draft_events_figures_stay_off_a_published_difference(client, draft, source):
     difference = Difference.objects.get(slug="security-personnel-killed")
-    figure = Figure.objects.create(
-        event=draft,
-        source=source,
-        measure=Figure.Measure.SECURITY_KILLED,
-        value=12,
-        claimant="police",
-        reported_on=datetime.date(2022, 1, 6),
-        quote="Police said 12 people were detained",
-    )
+    figure = police_figure(draft, source, Figure.Measure.SECURITY_KILLED)
     difference.figures.add(figure)
     html = client.get(difference.get_absolute_url()).content.decode()
     assert f'id="{figure.anchor}"' not in element(html, '<table class="figures">', "</table>")
