@@ -91,9 +91,9 @@ class TimelineFilterForm(forms.Form):
     category = forms.MultipleChoiceField(
         label="Categories", choices=Event.Category.choices, required=False, widget=forms.CheckboxSelectMultiple
     )
-    actor = SlugMultipleChoiceField(Actor.objects.all(), label="Actors")
-    place = SlugMultipleChoiceField(Place.objects.all(), label="Places")
-    source = SlugMultipleChoiceField(Source.objects.all(), label="Sources")
+    actor = SlugMultipleChoiceField(Actor.objects.public(), label="Actors")
+    place = SlugMultipleChoiceField(Place.objects.public(), label="Places")
+    source = SlugMultipleChoiceField(Source.objects.public(), label="Sources")
     kind = forms.MultipleChoiceField(
         label="Kinds of source", choices=Source.Kind.choices, required=False, widget=forms.CheckboxSelectMultiple
     )
@@ -232,7 +232,7 @@ class DifferenceFilterForm(forms.Form):
     kind = forms.MultipleChoiceField(
         label="Kinds", choices=Difference.Kind.choices, required=False, widget=forms.CheckboxSelectMultiple
     )
-    source = SlugMultipleChoiceField(Source.objects.all(), label="Sources")
+    source = SlugMultipleChoiceField(Source.objects.public(), label="Sources")
     event = forms.CharField(required=False, max_length=100, widget=forms.HiddenInput)
 
     def clean_event(self):

@@ -86,13 +86,13 @@ def suggestions(text, vocabulary, limit=1):
 
 @functools.lru_cache(maxsize=2)
 def vocabulary(data_version):
-    """{folded word: as the collection writes it} for every word of the articles and of the
-    names of actors and places (every quote is a passage of an article): what a search
+    """{folded word: as the collection writes it} for every word of the public articles and of
+    the names of public actors and places (every quote is a passage of an article): what a search
     that found nothing can be pointed to. Keyed by the data version; numbers and words of
     fewer than three letters left out."""
-    texts = [*Source.objects.values_list("text", flat=True)]
+    texts = [*Source.objects.public().values_list("text", flat=True)]
     for model in (Actor, Place):
-        for name, aliases in model.objects.values_list("name", "aliases"):
+        for name, aliases in model.objects.public().values_list("name", "aliases"):
             texts += [name, *aliases]
     written = collections.Counter(w for text in texts for w in WORD.findall(text.translate(PLAIN)))
     found = {}

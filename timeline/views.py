@@ -115,7 +115,7 @@ def index(request):
     previous_day = selection.values_list("date", flat=True)[offset - 1] if offset else None
     if previous_day and start and previous_day < start:
         previous_day = start  # the previous chunk showed it under the range's first day
-    coverage = Source.objects.coverage()
+    coverage = Source.objects.public().coverage()
     sections = sections_of(events, coverage, data, previous_day=previous_day, last_chunk=not more)
     cards = event_cards(
         events,
@@ -204,7 +204,7 @@ def embed(request):
     context |= {
         "count": selection.count(),
         "more": more,
-        "sections": sections_of(events, Source.objects.coverage(), data, last_chunk=not more),
+        "sections": sections_of(events, Source.objects.public().coverage(), data, last_chunk=not more),
         "only_dates_chosen": form.only_dates_chosen,
         "chips": form.active_filters(),
         "sources": shown_sources.order_by("published_on", "outlet", "origin").defer("text"),
@@ -314,21 +314,44 @@ def change_list(request):
     return render(request, "timeline/change_list.html", {"page": page})
 
 
+def _public_or_preview(request, model, slug):
+    """The source, actor or place at ``slug`` when readers may see it (``public()``: a published
+    event cites or involves it); staff who may view it also see it before, as a preview marked
+    ``preview``. Anyone else gets 404, as for an unknown address."""
+    found = model.objects.public().filter(slug=slug).first()
+    if found is None and request.user.has_perm(f"timeline.view_{model._meta.model_name}"):
+        found = model.objects.filter(slug=slug).first()
+        if found is not None:
+            found.preview = True
+    if found is None:
+        raise Http404(f"No {model._meta.verbose_name} readers can see has this address.")
+    return found
+
+
+def _preview_marked(response, shown):
+    """An editor's preview of what readers cannot see yet is kept out of every cache."""
+    if getattr(shown, "preview", False):
+        patch_cache_control(response, private=True, no_store=True)
+    return response
+
+
 @require_GET
 @cached_page
 def source_list(request):
     published_citations = Event.published_q("citations__event__")
-    sources = Source.objects.annotate(
-        citation_count=Count("citations", filter=published_citations),
-        event_count=Count("citations__event", filter=published_citations, distinct=True),
-    ).order_by("published_on", "slug")  # Meta.ordering does not apply to aggregated queries
+    counts = {
+        "citation_count": Count("citations", filter=published_citations),
+        "event_count": Count("citations__event", filter=published_citations, distinct=True),
+    }
+    # Meta.ordering does not apply to aggregated queries
+    sources = Source.objects.public().annotate(**counts).order_by("published_on", "slug")
     return render(request, "timeline/source_list.html", {"sources": sources})
 
 
 @require_GET
 @cached_page
 def source_detail(request, slug):
-    source = get_object_or_404(Source, slug=slug)
+    source = _public_or_preview(request, Source, slug)
     citations = source.citations.published().select_related("event")
     figures = source.figures.published().select_related("event")
     positions = source.positions.published().select_related("difference")
@@ -338,7 +361,7 @@ def source_detail(request, slug):
         context["highlighted_text"] = highlight(source.text, passages)
     else:  # no permission to republish whole articles: each passage in its sentence
         context["excerpts"] = excerpts_of(source.text, passages)
-    return render(request, "timeline/source_detail.html", context)
+    return _preview_marked(render(request, "timeline/source_detail.html", context), source)
 
 
 @require_GET
@@ -391,7 +414,7 @@ def difference_list(request):
 @cached_page
 def difference_detail(request, slug):
     difference = get_object_or_404(Difference.objects.published().with_related(), slug=slug)
-    figures = list(difference.figures.select_related("source", "event"))
+    figures = list(difference.figures.all())  # those of published events (with_related)
     context = {"difference": difference, "figures": figures, "chart": StepChart.of(figures)}
     return render(request, "timeline/difference_detail.html", context)
 
@@ -401,7 +424,7 @@ def difference_detail(request, slug):
 def words_used(request):
     """How each source names the protesters, the foreign troops, the violence and the city:
     a row per subject, a column per source, each cell the source's own words."""
-    sources = list(Source.objects.defer("text"))
+    sources = list(Source.objects.public().defer("text"))
     positions = (
         Position.objects.published()
         .exclude(difference__subject="")
@@ -546,31 +569,28 @@ def export_schema(request):
 @require_GET
 @conditional
 def source_csl(request):
-    items = [csl_item(source, base_url(request)) for source in Source.objects.order_by("published_on", "slug")]
+    sources = Source.objects.public().order_by("published_on", "slug")
+    items = [csl_item(source, base_url(request)) for source in sources]
     response = JsonResponse(items, safe=False, json_dumps_params={"ensure_ascii": False, "indent": 2})
     response["Content-Type"] = "application/vnd.citationstyles.csl+json"
     return _download(response, f"{EXPORT_NAME}-sources.csl.json")
 
 
 def _entity_list(request, model, title):
-    entities = model.objects.annotate(event_count=Count("events", filter=Event.published_q("events__"))).order_by(
-        "kind", "name"
-    )
+    event_count = Count("events", filter=Event.published_q("events__"))
+    entities = model.objects.public().annotate(event_count=event_count).order_by("kind", "name")
     return render(request, "timeline/entity_list.html", {"entities": entities, "title": title})
 
 
 def _entity_detail(request, entity, events, query_name):
     """An actor's or a place's page: who or what it is, and the first events that involve it."""
-    return render(
-        request,
-        "timeline/entity_detail.html",
-        {
-            "entity": entity,
-            "events": events[:PAGE_SIZE],
-            "event_count": events.count(),
-            "timeline_query": query_with(QueryDict(), **{query_name: entity.slug}),
-        },
-    )
+    context = {
+        "entity": entity,
+        "events": events[:PAGE_SIZE],
+        "event_count": events.count(),
+        "timeline_query": query_with(QueryDict(), **{query_name: entity.slug}),
+    }
+    return _preview_marked(render(request, "timeline/entity_detail.html", context), entity)
 
 
 @require_GET
@@ -582,7 +602,7 @@ def actor_list(request):
 @require_GET
 @cached_page
 def actor_detail(request, slug):
-    actor = get_object_or_404(Actor, slug=slug)
+    actor = _public_or_preview(request, Actor, slug)
     events = Event.objects.published().involving([actor])
     return _entity_detail(request, actor, events, "actor")
 
@@ -596,6 +616,6 @@ def place_list(request):
 @require_GET
 @cached_page
 def place_detail(request, slug):
-    place = get_object_or_404(Place, slug=slug)
+    place = _public_or_preview(request, Place, slug)
     events = Event.objects.published().located_at([place])
     return _entity_detail(request, place, events, "place")

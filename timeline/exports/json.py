@@ -124,19 +124,22 @@ def position_id(difference_slug, number):
 
 
 def timeline_json(events=None, *, known_on=None, site_url=None, now=None):
-    """The public JSON export, as a stream of text chunks: every source, actor and
-    place, and the given published events (all of them by default)."""
+    """The public JSON export, as a stream of text chunks: every public source, actor and
+    place (``public()``: what a published event uses), and the given published events (all
+    of them by default)."""
     if events is None:
         events = Event.objects.published()
     site_url = site_address(site_url)
     now = now or timezone.now()
     generated_at = now.astimezone(datetime.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
     yield f'{{"schema_version": {SCHEMA_VERSION}, "generated_at": {dump(generated_at)},\n'
-    sources = Source.objects.filter(published_on__lte=known_on) if known_on else Source.objects.all()
+    sources = Source.objects.public()
+    if known_on:
+        sources = sources.filter(published_on__lte=known_on)
     for key, rows in (
         ("sources", (source_dict(s) for s in sources.order_by("slug"))),
-        ("actors", (actor_dict(a) for a in Actor.objects.order_by("slug"))),
-        ("places", (place_dict(p) for p in Place.objects.order_by("slug"))),
+        ("actors", (actor_dict(a) for a in Actor.objects.public().order_by("slug"))),
+        ("places", (place_dict(p) for p in Place.objects.public().order_by("slug"))),
     ):
         yield f'"{key}": [\n' + ",\n".join(dump(row) for row in rows) + "\n],\n"
     yield '"events": [\n'

@@ -76,7 +76,7 @@ def timelinejs_document(events=None, *, known_on=None, site_url=None, selection=
     if not context:
         left_out = events.filter(date__lt=TIMELINE_START).count()
         events = events.filter(date__gte=TIMELINE_START)
-    coverage = Source.objects.coverage()
+    coverage = Source.objects.public().coverage()
     notes = []
     if selection:
         notes.append(format_html("<p>This selection: {}.</p>", "; ".join(selection)))

@@ -13,11 +13,13 @@ class DifferenceQuerySet(SlugQuerySet):
         return self.filter(status=Status.PUBLISHED)
 
     def with_related(self):
+        # Only the figures of published events: a draft's figure linked to the difference stays unseen.
+        figures = Figure.objects.published().select_related("source", "event").defer("source__text")
         return self.prefetch_related(
             models.Prefetch("positions", queryset=Position.objects.select_related("source").defer("source__text")),
             "positions__relations_from__to_position",
             models.Prefetch("events", queryset=Event.objects.published()),
-            "figures",
+            models.Prefetch("figures", queryset=figures),
         )
 
 

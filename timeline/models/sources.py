@@ -17,7 +17,28 @@ from timeline.models.common import DateBasis, SlugQuerySet, detail_url, refresh_
 from timeline.text import fold
 
 
+def _published_passages(model, **fields):
+    """An ``Exists`` over ``model``'s passages (citations, figures, positions) that readers see
+    and whose ``fields`` match, each naming ``OuterRef("pk")``: the passages of published events
+    or differences."""
+    return models.Exists(model.objects.published().filter(**fields))
+
+
 class SourceQuerySet(SlugQuerySet):
+    def public(self):
+        """The sources readers may see: those a published event cites (by a citation or a
+        figure), or a published difference quotes (a reader reaches a source through a
+        position's link as through a citation's). A source nothing published cites yet, with
+        its full text, stays with the editors."""
+        from timeline.models.differences import Position
+        from timeline.models.events import Citation, Figure
+
+        return self.filter(
+            _published_passages(Citation, source=models.OuterRef("pk"))
+            | _published_passages(Figure, source=models.OuterRef("pk"))
+            | _published_passages(Position, source=models.OuterRef("pk"))
+        )
+
     def coverage(self):
         """What the collection covers: how many articles, published from which day to which."""
         days = self.aggregate(
@@ -213,6 +234,18 @@ class Source(models.Model):
         )
 
 
+class NamedQuerySet(SlugQuerySet):
+    def public(self):
+        """The actors or places readers may see: those a published event involves."""
+        return self.filter(self._public_q())
+
+    def _public_q(self):
+        from timeline.models.events import Event
+
+        links = self.model.events.through.objects.filter(Event.published_q("event__"))
+        return models.Q(models.Exists(links.filter(**{self.model._meta.model_name: models.OuterRef("pk")})))
+
+
 class NamedEntity(models.Model):
     """Shared shape of actors and places: a canonical name and its variants."""
 
@@ -228,7 +261,7 @@ class NamedEntity(models.Model):
         editable=False, default="", help_text="The name and its variants, folded for search; kept in step on save."
     )
 
-    objects = SlugQuerySet.as_manager()
+    objects = NamedQuerySet.as_manager()
 
     class Meta:
         abstract = True
@@ -254,6 +287,14 @@ def _fold_names(sender, instance, **kwargs):
     instance.search_names = "\n".join(fold(name) for name in instance.names)
 
 
+class ActorQuerySet(NamedQuerySet):
+    def _public_q(self):
+        """Involved in a published event, or the claimant of one of its citations ("police said")."""
+        from timeline.models.events import Citation
+
+        return super()._public_q() | models.Q(_published_passages(Citation, claimant=models.OuterRef("pk")))
+
+
 class Actor(NamedEntity):
     class Kind(models.TextChoices):
         PERSON = "person", "Person"
@@ -271,6 +312,7 @@ class Actor(NamedEntity):
         help_text="A party to the conflict: the Kazakh authorities and their forces, the CSTO and its members' "
         "forces, their state media. A statement whose every claimant is a party is marked as such.",
     )
+    objects = ActorQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta(NamedEntity.Meta):

@@ -156,7 +156,10 @@ def test_suggestions_come_from_the_collections_words():
 def test_the_vocabulary_follows_the_data_version(curated):
     before = search.vocabulary(DataVersion.current().number)
     assert "tokayev" in before and before["tokayev"] == "Tokayev"
-    editing.save_curated(Actor(slug="new", name="Zhanbolat Nurmukhambetov", kind="person", aliases=[]))
+    actor = editing.save_curated(Actor(slug="new", name="Zhanbolat Nurmukhambetov", kind="person", aliases=[]))
+    assert "nurmukhambetov" not in search.vocabulary(DataVersion.current().number)  # no published event names him
+    event = Event.objects.published().first()
+    editing.save_event(event, note="Actor named.", write_related=lambda event: event.actors.add(actor))
     assert "nurmukhambetov" in search.vocabulary(DataVersion.current().number)
 
 
