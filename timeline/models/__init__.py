@@ -7,6 +7,7 @@ importable from ``timeline.models``."""
 from timeline.models.changes import EventChange
 from timeline.models.common import (
     MAX_FIGURE,
+    MAX_SPAN,
     TIMELINE_START,
     DateBasis,
     QuotedPassage,
@@ -16,7 +17,9 @@ from timeline.models.common import (
     broken_quotes,
     detail_url,
     find_passage,
+    in_words,
     refresh_all_text_fragments,
+    span_in_words,
 )
 from timeline.models.differences import Difference, Position, PositionRelation
 from timeline.models.events import (
@@ -34,6 +37,7 @@ from timeline.models.versions import CURATED_MODELS, DataVersion, connect_data_v
 __all__ = [
     "CURATED_MODELS",
     "MAX_FIGURE",
+    "MAX_SPAN",
     "TIMELINE_START",
     "Actor",
     "Citation",
@@ -61,5 +65,7 @@ __all__ = [
     "connect_data_version",
     "detail_url",
     "find_passage",
+    "in_words",
     "refresh_all_text_fragments",
+    "span_in_words",
 ]

@@ -17,6 +17,26 @@ TIMELINE_START = datetime.date(2022, 1, 2)
 #: Kazakhstan has about 19 million people: a larger figure is a typing slip.
 MAX_FIGURE = 20_000_000
 
+#: The longest an event may last (a leap year): a longer span is a typing slip in its end date.
+MAX_SPAN = datetime.timedelta(days=366)
+
+
+def in_words(day):
+    """ "Saturday 1 October 2022": a date as editors and readers say it."""
+    return f"{day:%A} {day.day} {day:%B %Y}"
+
+
+def span_in_words(first, last, joiner=" to "):
+    """ "5 to 19 January 2022", "31 December 2021 to 2 January 2022": the year (and month)
+    of the first day only where they differ from the last's."""
+    if (first.year, first.month) == (last.year, last.month):
+        start = f"{first.day}"
+    elif first.year == last.year:
+        start = f"{first.day} {first:%B}"
+    else:
+        start = f"{first.day} {first:%B %Y}"
+    return f"{start}{joiner}{last.day} {last:%B %Y}"
+
 
 @functools.lru_cache(maxsize=8192)
 def detail_url(name, slug):

@@ -71,7 +71,8 @@ def test_an_uncertain_date_needs_its_latest_day(make_event):
         ("day", "2022-01-05", None, "Wednesday 5 January 2022"),
         ("between", "2022-01-05", "2022-01-06", "Between 5 and 6 January 2022"),
         ("day", "2022-01-05", "2022-01-19", "5 to 19 January 2022"),
-        ("between", "2021-12-30", "2022-01-02", "Between 30 December and 2 January 2022"),
+        ("between", "2021-12-30", "2022-01-02", "Between 30 December 2021 and 2 January 2022"),
+        ("day", "2022-01-05", "2222-12-31", "5 January 2022 to 31 December 2222"),
         ("year", "1999-01-01", None, "1999"),
         ("month", "2022-01-01", None, "January 2022"),
     ],
@@ -169,3 +170,14 @@ def test_name_variants_stay_searchable_after_an_edit(db):
     place.aliases = ["Alma–Ata"]  # an en dash, as a source might print it
     place.save()
     assert Place.objects.matching_name("alma-ata").get() == place
+
+
+def test_an_event_lasts_at_most_a_year(make_event):
+    event = make_event()
+    event.end_date = datetime.date(2023, 1, 6)  # 366 days: a leap year's worth is allowed
+    event.full_clean()
+    event.end_date = datetime.date(2222, 12, 31)
+    with pytest.raises(ValidationError) as refused:
+        event.full_clean()
+    assert list(refused.value.message_dict) == ["end_date"]
+    assert "Wednesday 5 January 2022 to Tuesday 31 December 2222" in refused.value.message_dict["end_date"][0]
