@@ -18,6 +18,7 @@ from timeline.models.common import (
     detail_url,
     find_passage,
     in_words,
+    nearest_passage,
     refresh_all_text_fragments,
     span_in_words,
 )
@@ -66,6 +67,7 @@ __all__ = [
     "detail_url",
     "find_passage",
     "in_words",
+    "nearest_passage",
     "refresh_all_text_fragments",
     "span_in_words",
 ]

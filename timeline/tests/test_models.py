@@ -1,11 +1,12 @@
 import datetime
 import threading
+import time
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
 
-from timeline.models import Actor, Citation, Event, Figure, Place, find_passage
+from timeline.models import Actor, Citation, Event, Figure, Place, find_passage, nearest_passage
 
 pytestmark = pytest.mark.django_db
 
@@ -181,3 +182,49 @@ def test_an_event_lasts_at_most_a_year(make_event):
         event.full_clean()
     assert list(refused.value.message_dict) == ["end_date"]
     assert "Wednesday 5 January 2022 to Tuesday 31 December 2222" in refused.value.message_dict["end_date"][0]
+
+
+# The nearest passage, for a quote that does not occur ------------------------------------------
+
+ARTICLE = (
+    "Protesters stormed the mayor's office\non Wednesday. Police said 12 people were\n\ndetained. "
+    "The government resigned — the president accepted it — and a state of emergency was declared."
+)
+
+
+@pytest.mark.parametrize(
+    ("quote", "expected"),
+    [
+        ("Protesters stormed the mayor’s office on Wednesday.", "Protesters stormed the mayor's office\non Wednesday."),
+        ("The government resigned - the president accepted it", "The government resigned — the president accepted it"),
+    ],
+)
+def test_a_curly_apostrophe_or_a_dash_finds_the_nearest_passage_at_98_percent(quote, expected):
+    nearest = nearest_passage(ARTICLE, quote)
+    assert ARTICLE[nearest.start : nearest.end] == expected
+    assert 0.97 <= nearest.similarity < 1
+
+
+def test_the_nearest_passage_is_whole_words_and_is_found_for_any_quote():
+    nearest = nearest_passage(ARTICLE, "police say twelve people were detained")
+    assert ARTICLE[nearest.start : nearest.end].split() == ["Police", "said", "12", "people", "were", "detained."]
+    assert nearest_passage(ARTICLE, "") is None and nearest_passage("", "a quote") is None
+    assert nearest_passage(ARTICLE, ARTICLE + " and more").start == 0  # a quote longer than the text
+
+
+def test_the_nearest_passage_is_fast_in_a_long_article():
+    text = " ".join(f"word{i % 997} sentence {i}." for i in range(1600))  # about 30,000 characters
+    quote = " ".join(text.split()[2000:2040]).replace("sentence", "sentance")
+    started = time.perf_counter()
+    nearest = nearest_passage(text, quote)
+    assert time.perf_counter() - started < 0.5
+    assert text[nearest.start : nearest.end].split() == text.split()[2000:2040]
+
+
+def test_a_misquote_is_refused_with_the_nearest_passage_named(source):
+    citation = Citation(event=Event(), source=source, quote="Protesters stormed the mayor’s office")
+    with pytest.raises(ValidationError) as refused:
+        citation.clean()
+    message = refused.value.message_dict["quote"][0]
+    assert "does not occur in the text of" in message
+    assert "Its nearest passage, 97% alike: “Protesters stormed the mayor's office”." in message
