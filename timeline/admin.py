@@ -13,6 +13,7 @@ from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
 from timeline import corrections
+from timeline.admin_errors import ErrorOn, ErrorSummaryMixin
 from timeline.corrections import EventState
 from timeline.models import (
     Actor,
@@ -166,7 +167,7 @@ class PublicPassagesFormSet(BaseInlineFormSet):
         state = EventState(self.instance.pk)
         kind = state.change_kind(self.data.get("status"), [self.prefix])
         if kind in corrections.NOTE_REQUIRED and not self.data.get("change_note", "").strip():
-            raise ValidationError(corrections.NOTE_MISSING[kind])
+            raise ErrorOn("change_note", corrections.NOTE_MISSING[kind])
 
 
 class CitationFormSet(PublicPassagesFormSet):
@@ -183,7 +184,7 @@ class CitationFormSet(PublicPassagesFormSet):
             if form.cleaned_data.get("source") and not form.cleaned_data.get("DELETE")
         ]
         if errors := self.instance.citation_errors(sources):
-            raise ValidationError(list(errors.values()))
+            raise ValidationError([ErrorOn(field, message) for field, message in errors.items()])
 
 
 class CitationInline(admin.StackedInline):
@@ -272,7 +273,7 @@ class DifferenceAdminForm(VersionCheckedForm):
 
 
 @admin.register(Event)
-class EventAdmin(SimpleHistoryAdmin):
+class EventAdmin(ErrorSummaryMixin, SimpleHistoryAdmin):
     form = EventAdminForm
     list_display = ["date", "title", "category", "status", "citation_count", "origin_count"]
     list_filter = [

@@ -1,0 +1,102 @@
+"""Errors where the eye is, in the admin's change forms: every error on the field it is about,
+and a summary at the top of the form that names each field and links to it.
+
+An inline formset may find an error about a field of the main form (an event dated after its
+sources, a change note the citations need): it raises an ``ErrorOn(field, message)``, which
+fails the save like any formset error, and ``place_errors`` moves it onto that field before
+the form is shown."""
+
+import re
+from dataclasses import dataclass
+
+from django.contrib.admin.utils import flatten_fieldsets
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.forms.utils import pretty_name
+from django.utils.html import strip_tags
+from django.utils.text import capfirst
+
+
+class ErrorOn(ValidationError):
+    """An inline formset's error about ``field`` of the main form."""
+
+    def __init__(self, field, message):
+        super().__init__(message, code=f"on_{field}")
+        self.field = field
+
+
+def place_errors(form, formsets):
+    """Move each formset's ErrorOn errors onto the main form's field they are about (once: the
+    citations and the figures may both ask for the change note the form asks for too)."""
+    for formset in formsets:
+        errors = formset.non_form_errors()
+        kept = []
+        for error in errors.as_data():
+            field = getattr(error, "field", None)
+            if field not in form.fields:
+                kept.append(error)
+            elif field not in form.errors or error.message not in [e.message for e in form.errors[field].as_data()]:
+                form.add_error(field, error)
+        errors.data[:] = kept
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One line of the summary: where ("Date", "Citation 2: quote", "Citations"), the id of the
+    element to go to (empty when there is none), and the message's first sentence."""
+
+    where: str
+    anchor: str
+    message: str
+
+
+def first_sentence(message):
+    text = " ".join(strip_tags(str(message)).split())
+    return re.split(r"(?<=[.!?])\s+(?=[A-Z“])", text, maxsplit=1)[0]
+
+
+def _field_problems(form, names, inline=""):
+    """The field errors of ``form``, in the order of ``names``; ``inline`` names the inline
+    form ("Citation 2"), which the field's label follows in lower case."""
+    for name in names:
+        if name == NON_FIELD_ERRORS or name not in form.errors:
+            continue
+        field = form[name] if name in form.fields else None
+        label = (field.label if field else "") or pretty_name(name)
+        where = f"{inline}: {label.lower()}" if inline else capfirst(label)
+        anchor = field.id_for_label if field is not None and not field.is_hidden else ""
+        for message in form.errors[name]:
+            yield Problem(where, anchor or "", first_sentence(message))
+
+
+def error_summary(adminform, formsets):
+    """Every error of the change form, in the order of the page: the main form's (its own
+    non-field errors first), then each inline form's, then each formset's own."""
+    form = adminform.form
+    problems = [Problem("", "", first_sentence(message)) for message in form.non_field_errors()]
+    order = [*flatten_fieldsets(adminform.fieldsets), *form.fields]
+    problems += _field_problems(form, dict.fromkeys(order))
+    for formset in formsets:
+        noun = capfirst(formset.model._meta.verbose_name)
+        for number, inline in enumerate(formset.forms, start=1):
+            if not inline.errors:
+                continue
+            anchor = f"{formset.prefix}-{number - 1}"
+            problems += [Problem(f"{noun} {number}", anchor, first_sentence(m)) for m in inline.non_field_errors()]
+            problems += _field_problems(inline, inline.fields, f"{noun} {number}")
+        plural = capfirst(formset.model._meta.verbose_name_plural)
+        problems += [Problem(plural, f"{formset.prefix}-group", first_sentence(m)) for m in formset.non_form_errors()]
+    return problems
+
+
+class ErrorSummaryMixin:
+    """For a ModelAdmin: errors placed on their fields, and the summary at the top of the form
+    (templates/admin/timeline/change_form.html) instead of "Please correct the errors below"."""
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        adminform = context.get("adminform")
+        if adminform is not None and adminform.form.is_bound and context.get("errors"):
+            formsets = [inline.formset for inline in context.get("inline_admin_formsets", [])]
+            place_errors(adminform.form, formsets)
+            context["error_summary"] = error_summary(adminform, formsets)
+            context["errors"] = None  # the summary replaces "Please correct the errors below"
+        return super().render_change_form(request, context, add, change, form_url, obj)

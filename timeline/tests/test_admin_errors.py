@@ -1,0 +1,90 @@
+"""Errors where the eye is, in the event form: each on its field, and a summary at the top that
+names each field and links to it."""
+
+import re
+
+import pytest
+from django.urls import reverse
+
+from timeline.models import Event
+
+from .test_admin import add_event, change_event
+
+pytestmark = pytest.mark.django_db
+
+
+def summary(html):
+    """The error summary at the top of the form."""
+    assert html.count('id="error-summary"') == 1
+    return html.split('id="error-summary"')[1].split("</div>")[0]
+
+
+def errors_of(html, field_id):
+    """The messages of the error list attached to the field with id ``field_id``."""
+    match = re.search(rf'<ul class="errorlist" id="{field_id}_error">(.*?)</ul>', html, re.S)
+    return re.findall(r"<li>(.*?)</li>", match.group(1), re.S) if match else []
+
+
+def summary_links(html):
+    """(href, link text) of each problem the summary names."""
+    return re.findall(r'<a href="(#[^"]+)">([^<]+)</a>', summary(html))
+
+
+def test_a_date_after_its_sources_is_marked_on_the_date_and_named_at_the_top(editor_client, source):
+    response = add_event(editor_client, date="2022-01-09", citations=[{"source": source.pk, "quote": "Protesters"}])
+    html = response.content.decode()
+    [message] = errors_of(html, "id_date")
+    assert message.startswith("This date is after the publication of every source that cites the event")
+    assert ("#id_date", "Date") in summary_links(html)
+    assert "This date is after the publication" in summary(html)
+    assert "Please correct the error" not in html  # the summary says it, naming the field
+    group = html.split('id="citations-group"')[1].split('id="figures-group"')[0]
+    assert "This date is after" not in group  # no longer 1,000 px below the date
+    assert not Event.objects.exists()
+
+
+def test_a_change_note_needed_by_the_citations_is_marked_on_the_change_note(editor_client, make_event, source):
+    event = make_event()
+    response = change_event(editor_client, event, citations=[{"source": source.pk, "quote": "Police said"}])
+    html = response.content.decode()
+    [message] = errors_of(html, "id_change_note")  # once, though the figures' formset asks too
+    assert message.startswith("This event is published: say in a public change note")
+    assert ("#id_change_note", "Public change note") in summary_links(html)
+    assert "nonform" not in html  # no error left in the citations' or figures' group
+    assert event.citations.count() == 1
+
+
+def test_every_inline_error_is_named_with_its_form_and_field(editor_client, source):
+    response = add_event(
+        editor_client,
+        title="",
+        citations=[
+            {"source": source.pk, "quote": "Protesters stormed"},
+            {"source": source.pk, "quote": "Protesters burned the office"},
+        ],
+        figures=[
+            {
+                "measure": "detained",
+                "value": "-3",
+                "qualifier": "about",
+                "claimant": "police",
+                "reported_on": "2022-01-06",
+                "source": source.pk,
+                "quote": "12 people were",
+            }
+        ],
+    )
+    links = summary_links(response.content.decode())
+    assert links == [
+        ("#id_title", "Title"),
+        ("#id_citations-1-quote", "Citation 2: quote"),
+        ("#id_figures-0-value", "Figure 1: value"),
+    ]
+    html = response.content.decode()
+    assert errors_of(html, "id_citations-1-quote")[0].startswith("This passage does not occur in the text of")
+    assert "Title: This field is required." in re.sub(r"<[^>]+>", "", summary(html))
+
+
+def test_a_form_without_errors_has_no_summary(editor_client, make_event):
+    html = editor_client.get(reverse("admin:timeline_event_change", args=[make_event().pk])).content.decode()
+    assert 'id="error-summary"' not in html
