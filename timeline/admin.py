@@ -13,7 +13,7 @@ from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
 from timeline import corrections
-from timeline.admin_errors import ErrorOn, ErrorSummaryMixin
+from timeline.admin_errors import ErrorOn, ErrorSummaryMixin, QuotedPassageForm
 from timeline.corrections import EventState
 from timeline.models import (
     Actor,
@@ -190,17 +190,29 @@ class CitationFormSet(PublicPassagesFormSet):
 class CitationInline(admin.StackedInline):
     model = Citation
     formset = CitationFormSet
+    form = QuotedPassageForm
     extra = 1
     autocomplete_fields = ["source", "claimant"]
-    fields = ["source", "quote", "claimant", "note"]
+    fields = ["source", "quote", "use_article_words", "claimant", "note"]
 
 
 class FigureInline(admin.StackedInline):
     model = Figure
     formset = PublicPassagesFormSet
+    form = QuotedPassageForm
     extra = 0
     autocomplete_fields = ["source"]
-    fields = ["measure", ("value", "qualifier"), "scope", "claimant", "reported_on", "source", "quote", "note"]
+    fields = [
+        "measure",
+        ("value", "qualifier"),
+        "scope",
+        "claimant",
+        "reported_on",
+        "source",
+        "quote",
+        "use_article_words",
+        "note",
+    ]
 
 
 class VersionCheckedForm(forms.ModelForm):

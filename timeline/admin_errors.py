@@ -6,14 +6,19 @@ sources, a change note the citations need): it raises an ``ErrorOn(field, messag
 fails the save like any formset error, and ``place_errors`` moves it onto that field before
 the form is shown."""
 
+import difflib
 import re
 from dataclasses import dataclass
 
+from django import forms
 from django.contrib.admin.utils import flatten_fieldsets
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.forms.utils import pretty_name
-from django.utils.html import strip_tags
+from django.utils.html import escape, format_html, strip_tags
+from django.utils.safestring import mark_safe
 from django.utils.text import capfirst
+
+from timeline.models import find_passage, nearest_passage
 
 
 class ErrorOn(ValidationError):
@@ -100,3 +105,91 @@ class ErrorSummaryMixin:
             context["error_summary"] = error_summary(adminform, formsets)
             context["errors"] = None  # the summary replaces "Please correct the errors below"
         return super().render_change_form(request, context, add, change, form_url, obj)
+
+
+# A quote that does not occur in its source ---------------------------------------------------
+
+#: Below this similarity the nearest passage is shown, but not offered: the source may be the wrong one.
+OFFER_FROM = 0.75
+
+
+def quote_diff(quote, words):
+    """HTML: ``quote`` against the article's ``words``, whitespace aside: what the quote has and
+    the article has not in <del>, the article's instead in <ins>; where one word stands for
+    another like it (a curly apostrophe, a dash), only the differing characters are marked."""
+    return mark_safe("".join(_differences(_tokens(quote), _tokens(words), within_words=True)))
+
+
+def _tokens(text):
+    return re.findall(r"\s+|\S+", " ".join(text.split()))
+
+
+def _differences(mine, theirs, within_words):
+    for op, a1, a2, b1, b2 in difflib.SequenceMatcher(None, mine, theirs, autojunk=False).get_opcodes():
+        old, new = "".join(mine[a1:a2]), "".join(theirs[b1:b2])
+        if op == "equal":
+            yield escape(old)
+        elif within_words and a2 - a1 == b2 - b1 == 1 and difflib.SequenceMatcher(None, old, new).ratio() >= 0.5:
+            yield from _differences(list(old), list(new), within_words=False)
+        else:
+            yield format_html("<del>{}</del>", old) if old else ""
+            yield format_html("<ins>{}</ins>", new) if new else ""
+
+
+def article_words(source, quote):
+    """The nearest passage of ``source`` to ``quote``, its words joined by single spaces, and how alike."""
+    nearest = nearest_passage(source.text, quote)
+    return " ".join(source.text[nearest.start : nearest.end].split()), nearest.similarity
+
+
+class QuotedPassageForm(forms.ModelForm):
+    """A citation or figure in the event form. A quote that does not occur in its source is
+    shown against the source's nearest passage, differences marked, and the editor may take
+    the article's words: with a button (static/js/admin-forms.js), or without JavaScript by
+    ticking "use the article's words" and saving again."""
+
+    use_article_words = forms.BooleanField(
+        label="Use the article's words",
+        required=False,
+        widget=forms.HiddenInput,  # a checkbox only when the quote is refused
+        help_text="Replace the quote with the nearest passage of the article, shown above, when you save.",
+    )
+
+    def clean(self):
+        data = super().clean()
+        source, quote = data.get("source"), data.get("quote")
+        if data.get("use_article_words") and source and quote and not find_passage(source.text, quote):
+            data["quote"], _ = article_words(source, quote)
+            self.data = self.data.copy()  # the form shows the words it saves, should another field fail
+            self.data[self.add_prefix("quote")] = data["quote"]
+        return data
+
+    def _post_clean(self):
+        super()._post_clean()
+        errors = self.errors.get("quote")
+        for number, error in enumerate(errors.as_data() if errors else []):
+            if error.code == "not_in_source":
+                errors.data[number] = ValidationError(self.misquote_message(), code="not_in_source")
+
+    def misquote_message(self):
+        source, quote = self.instance.source, self.instance.quote
+        words, similarity = article_words(source, quote)
+        message = format_html(
+            "This passage does not occur in the text of “{}”. Its nearest passage, {} alike, against your quote "
+            '(<del>yours</del>, <ins>the article\'s</ins>):<blockquote class="quote-diff">{}</blockquote>',
+            source,
+            f"{similarity:.0%}",
+            quote_diff(quote, words),
+        )
+        if similarity < OFFER_FROM:
+            return message + "It is far from your quote: is this the right source?"
+        self.fields["use_article_words"].widget = forms.CheckboxInput()
+        quote_id = self["quote"].auto_id
+        return message + format_html(
+            'The article\'s words:<blockquote class="article-words" id="{}_article">{}</blockquote>'
+            '<button type="button" class="button use-article-words" data-quote="{}" hidden>'
+            "Use the article's words</button> Or tick “Use the article's words” below the quote and save again.",
+            quote_id,
+            words,
+            quote_id,
+        )

@@ -88,3 +88,33 @@ def test_every_inline_error_is_named_with_its_form_and_field(editor_client, sour
 def test_a_form_without_errors_has_no_summary(editor_client, make_event):
     html = editor_client.get(reverse("admin:timeline_event_change", args=[make_event().pk])).content.decode()
     assert 'id="error-summary"' not in html
+
+
+# A quote that does not occur in its source ----------------------------------------------------
+
+CURLY = "Protesters stormed the mayor’s office on Wednesday."  # the article has a straight apostrophe
+
+
+def test_a_misquote_shows_the_nearest_passage_with_the_differing_characters_marked(editor_client, source):
+    html = add_event(editor_client, citations=[{"source": source.pk, "quote": CURLY}]).content.decode()
+    [message] = errors_of(html, "id_citations-0-quote")
+    assert "Its nearest passage, 98% alike" in message
+    diff = message.split('<blockquote class="quote-diff">')[1].split("</blockquote>")[0]
+    assert diff == "Protesters stormed the mayor<del>’</del><ins>&#x27;</ins>s office on Wednesday."
+    words = message.split('<blockquote class="article-words" id="id_citations-0-quote_article">')[1]
+    assert words.startswith("Protesters stormed the mayor&#x27;s office on Wednesday.</blockquote>")
+    assert 'data-quote="id_citations-0-quote" hidden>' in message  # a button, which JavaScript shows
+    assert 'type="checkbox" name="citations-0-use_article_words"' in html  # without it, a box to tick
+
+
+def test_ticking_use_the_articles_words_saves_the_nearest_passage(editor_client, source):
+    response = add_event(editor_client, citations=[{"source": source.pk, "quote": CURLY, "use_article_words": "on"}])
+    assert response.status_code == 302
+    assert Event.objects.get().citations.get().quote == "Protesters stormed the mayor's office on Wednesday."
+
+
+def test_the_nearest_passage_is_not_offered_when_it_is_far_from_the_quote(editor_client, source):
+    html = add_event(editor_client, citations=[{"source": source.pk, "quote": "Troops arrived from Moscow"}]).content
+    [message] = errors_of(html.decode(), "id_citations-0-quote")
+    assert "is this the right source?" in message and "use-article-words" not in message
+    assert 'type="checkbox" name="citations-0-use_article_words"' not in html.decode()
