@@ -13,7 +13,7 @@ from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
 from timeline import corrections
-from timeline.admin_errors import ErrorOn, ErrorSummaryMixin, QuotedPassageForm
+from timeline.admin_errors import ConfirmUnlikelyDateForm, ErrorOn, ErrorSummaryMixin, QuotedPassageForm
 from timeline.corrections import EventState
 from timeline.models import (
     Actor,
@@ -30,6 +30,7 @@ from timeline.models import (
 )
 from timeline.passages import highlight, passages_of
 from timeline.search import fold
+from timeline.widgets import DATES_IN_WORDS
 
 admin.site.site_header = "Kazakhstan, January 2022: editors"
 admin.site.site_title = "Timeline editors"
@@ -56,6 +57,7 @@ def report_broken_quotes(request, sources=None):
 
 @admin.register(Source)
 class SourceAdmin(SimpleHistoryAdmin):
+    formfield_overrides = DATES_IN_WORDS
     list_display = ["title", "outlet", "origin", "kind", "published_on", "citation_count"]
     list_filter = ["kind", "origin"]
     search_fields = ["title", "outlet", "origin", "authors", "text"]
@@ -200,6 +202,7 @@ class FigureInline(admin.StackedInline):
     model = Figure
     formset = PublicPassagesFormSet
     form = QuotedPassageForm
+    formfield_overrides = DATES_IN_WORDS
     extra = 0
     autocomplete_fields = ["source"]
     fields = [
@@ -254,7 +257,7 @@ class VersionCheckedForm(forms.ModelForm):
         return data
 
 
-class EventAdminForm(VersionCheckedForm):
+class EventAdminForm(ConfirmUnlikelyDateForm, VersionCheckedForm):
     change_note = forms.CharField(
         label="Public change note",
         required=False,
@@ -287,6 +290,7 @@ class DifferenceAdminForm(VersionCheckedForm):
 @admin.register(Event)
 class EventAdmin(ErrorSummaryMixin, SimpleHistoryAdmin):
     form = EventAdminForm
+    formfield_overrides = DATES_IN_WORDS
     list_display = ["date", "title", "category", "status", "citation_count", "origin_count"]
     list_filter = [
         "status",
@@ -311,6 +315,7 @@ class EventAdmin(ErrorSummaryMixin, SimpleHistoryAdmin):
             {
                 "fields": [
                     ("date", "end_date"),
+                    "confirm_date",
                     "date_precision",
                     "date_basis",
                     "date_basis_note",
@@ -428,6 +433,8 @@ class TakeDownForm(forms.Form):
 class PassageAdmin(SimpleHistoryAdmin):
     """Citations and figures on their own. Those of an event readers have seen are changed from
     the event's page, where a public change note goes with them."""
+
+    formfield_overrides = DATES_IN_WORDS
 
     def passage_is_public(self, passage):
         return bool(passage and passage.pk) and is_public(passage.event)

@@ -6,6 +6,7 @@ sources, a change note the citations need): it raises an ``ErrorOn(field, messag
 fails the save like any formset error, and ``place_errors`` moves it onto that field before
 the form is shown."""
 
+import datetime
 import difflib
 import re
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ from django.utils.html import escape, format_html, strip_tags
 from django.utils.safestring import mark_safe
 from django.utils.text import capfirst
 
-from timeline.models import find_passage, nearest_passage
+from timeline.models import Source, find_passage, in_words, nearest_passage
 
 
 class ErrorOn(ValidationError):
@@ -193,3 +194,45 @@ class QuotedPassageForm(forms.ModelForm):
             words,
             quote_id,
         )
+
+
+# A date far outside the collection's span -------------------------------------------------------
+
+#: Background reaches back to the Soviet years (the earliest curated event is of 1989): an
+#: earlier year than this is far more likely a slip of the keyboard (1022 for 2022).
+EARLIEST_LIKELY = datetime.date(1900, 1, 1)
+#: How long after its latest article the collection may still date an event.
+LATEST_LIKELY_AFTER = datetime.timedelta(days=366)
+
+
+def unlikely(day, latest_article, today):
+    """Why ``day`` is unlikely to be an event's date, or "" when it is not."""
+    if day > today:
+        return "in the future"
+    if latest_article and day > latest_article + LATEST_LIKELY_AFTER:
+        return f"more than a year after the latest article of the collection ({in_words(latest_article)})"
+    if day < EARLIEST_LIKELY:
+        return f"before {EARLIEST_LIKELY:%Y}, long before any background the timeline gives"
+    return ""
+
+
+class ConfirmUnlikelyDateForm(forms.ModelForm):
+    """An event's form: a date in the future, more than a year after the latest article, or
+    before 1900 is refused on the date field until the editor ticks "Yes, this date is right",
+    a box that appears with the error (and stays, ticked, while the date is kept)."""
+
+    confirm_date = forms.BooleanField(label="Yes, this date is right", required=False, widget=forms.HiddenInput)
+
+    def clean(self):
+        data = super().clean()
+        day = data.get("date")
+        why = day and unlikely(day, Source.objects.coverage().last, datetime.date.today())
+        if why:
+            self.fields["confirm_date"].widget = forms.CheckboxInput()
+            if not data.get("confirm_date"):
+                self.add_error(
+                    "date",
+                    f"{in_words(day)} is {why}. Check the year; if the date is right, tick "
+                    "“Yes, this date is right” below and save again.",
+                )
+        return data

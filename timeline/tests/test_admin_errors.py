@@ -118,3 +118,45 @@ def test_the_nearest_passage_is_not_offered_when_it_is_far_from_the_quote(editor
     [message] = errors_of(html.decode(), "id_citations-0-quote")
     assert "is this the right source?" in message and "use-article-words" not in message
     assert 'type="checkbox" name="citations-0-use_article_words"' not in html.decode()
+
+
+# Dates: in words, and confirmed when far outside the collection's span ------------------------------
+
+
+def in_words_beside(html, field_id):
+    match = re.search(rf'<output class="date-in-words" for="{field_id}"[^>]*>([^<]*)</output>', html)
+    return match.group(1) if match else None
+
+
+def test_a_date_field_says_the_date_in_words_when_shown_saved_or_refused(editor_client, make_event, source):
+    event = make_event(status=Event.Status.DRAFT)
+    html = editor_client.get(reverse("admin:timeline_event_change", args=[event.pk])).content.decode()
+    assert in_words_beside(html, "id_date") == "Wednesday 5 January 2022"
+    assert in_words_beside(html, "id_end_date") == ""
+    refused = change_event(editor_client, event, date="2022-01-01", end_date="2021-10-01").content.decode()
+    assert in_words_beside(refused, "id_date") == "Saturday 1 January 2022"
+    assert in_words_beside(refused, "id_end_date") == "Friday 1 October 2021"
+    assert 'src="/static/js/admin-forms.js"' in refused  # which keeps it up to date as the editor types
+
+
+@pytest.mark.parametrize(
+    ("date", "why"),
+    [
+        ("2222-01-05", "is in the future"),
+        ("2023-03-01", "is more than a year after the latest article of the collection (Thursday 6 January 2022)"),
+        ("1022-01-05", "is before 1900"),
+    ],
+)
+def test_an_unlikely_date_needs_the_editors_confirmation(editor_client, source, date, why):
+    html = add_event(editor_client, date=date).content.decode()
+    [message] = errors_of(html, "id_date")
+    assert why in message and "tick “Yes, this date is right”" in message
+    assert '<input type="checkbox" name="confirm_date"' in html  # it appears with the error
+    assert not Event.objects.exists()
+    assert add_event(editor_client, date=date, confirm_date="on").status_code == 302
+
+
+def test_background_dates_need_no_confirmation(editor_client, source):
+    response = add_event(editor_client, date="1989-01-01", date_precision="year", category="background")
+    assert response.status_code == 302
+    assert '<input type="checkbox" name="confirm_date"' not in add_event(editor_client, title="").content.decode()
