@@ -106,7 +106,14 @@ def nearest_passage(text, quote):
     for moved in (0, 1):  # the first word, then the last
         runs = [(best[0] + step, best[1]) if moved == 0 else (best[0], best[1] + step) for step in range(-3, 4)]
         best = max((run for run in runs if 0 <= run[0] <= run[1] < len(words)), key=similarity)
-    return NearestPassage(spans[best[0]][0], spans[best[1]][1], similarity(best))
+    start, end = spans[best[0]][0], spans[best[1]][1]
+    # Punctuation the quote leaves out at either end ("checkpoints," for "checkpoints") is not taken.
+    while end - start > 1 and not text[end - 1].isalnum() and not wanted.endswith(text[end - 1]):
+        end -= 1
+    while end - start > 1 and not text[start].isalnum() and not wanted.startswith(text[start]):
+        start += 1
+    matcher.set_seq1(" ".join(text[start:end].split()))
+    return NearestPassage(start, end, matcher.ratio())
 
 
 class DateBasis(models.TextChoices):

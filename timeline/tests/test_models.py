@@ -207,7 +207,9 @@ def test_a_curly_apostrophe_or_a_dash_finds_the_nearest_passage_at_98_percent(qu
 
 def test_the_nearest_passage_is_whole_words_and_is_found_for_any_quote():
     nearest = nearest_passage(ARTICLE, "police say twelve people were detained")
-    assert ARTICLE[nearest.start : nearest.end].split() == ["Police", "said", "12", "people", "were", "detained."]
+    assert ARTICLE[nearest.start : nearest.end].split() == ["Police", "said", "12", "people", "were", "detained"]
+    nearest = nearest_passage(ARTICLE, "accepted it and a state")  # whole words, without the quote's
+    assert ARTICLE[nearest.start : nearest.end] == "accepted it — and a state"  # punctuation left out
     assert nearest_passage(ARTICLE, "") is None and nearest_passage("", "a quote") is None
     assert nearest_passage(ARTICLE, ARTICLE + " and more").start == 0  # a quote longer than the text
 
