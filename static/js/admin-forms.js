@@ -48,12 +48,8 @@ function sayDateInWords(event) {
 
 for (const type of ["input", "change", "focusin", "focusout"]) document.addEventListener(type, sayDateInWords);
 
-// The summary of a refused save is read first, and its links lead to the fields.
-function focusErrorSummary() {
-  document.getElementById("error-summary")?.focus();
-}
+document.addEventListener("DOMContentLoaded", offerArticleWords);
 
-document.addEventListener("DOMContentLoaded", () => {
-  offerArticleWords();
-  focusErrorSummary();
-});
+// The summary of a refused save is read first, and its links lead to the fields. On "load", after
+// the admin's change_form.js has put the focus on the first field of an add form.
+window.addEventListener("load", () => document.getElementById("error-summary")?.focus());
