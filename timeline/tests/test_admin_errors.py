@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from timeline.models import Event
 
-from .test_admin import add_event, change_event
+from .test_admin import add_event, change_event, figure_row
 
 pytestmark = pytest.mark.django_db
 
@@ -62,17 +62,7 @@ def test_every_inline_error_is_named_with_its_form_and_field(editor_client, sour
             {"source": source.pk, "quote": "Protesters stormed"},
             {"source": source.pk, "quote": "Protesters burned the office"},
         ],
-        figures=[
-            {
-                "measure": "detained",
-                "value": "-3",
-                "qualifier": "about",
-                "claimant": "police",
-                "reported_on": "2022-01-06",
-                "source": source.pk,
-                "quote": "12 people were",
-            }
-        ],
+        figures=[figure_row(source, value="-3", qualifier="about")],
     )
     links = summary_links(response.content.decode())
     assert links == [
