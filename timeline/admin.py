@@ -56,7 +56,7 @@ def report_broken_quotes(request, sources=None):
 
 
 @admin.register(Source)
-class SourceAdmin(SimpleHistoryAdmin):
+class SourceAdmin(ErrorSummaryMixin, SimpleHistoryAdmin):
     formfield_overrides = DATES_IN_WORDS
     list_display = ["title", "outlet", "origin", "kind", "published_on", "citation_count"]
     list_filter = ["kind", "origin"]
@@ -123,7 +123,7 @@ class SourceAdmin(SimpleHistoryAdmin):
                 )
 
 
-class NamedEntityAdmin(SimpleHistoryAdmin):
+class NamedEntityAdmin(ErrorSummaryMixin, SimpleHistoryAdmin):
     list_display = ["name", "kind", "slug", "event_count"]
     list_filter = ["kind"]
     search_fields = ["search_names", "slug"]
@@ -430,7 +430,7 @@ class TakeDownForm(forms.Form):
     )
 
 
-class PassageAdmin(SimpleHistoryAdmin):
+class PassageAdmin(ErrorSummaryMixin, SimpleHistoryAdmin):
     """Citations and figures on their own. Those of an event readers have seen are changed from
     the event's page, where a public change note goes with them."""
 
@@ -502,7 +502,7 @@ class PositionRelationInline(admin.TabularInline):
 
 
 @admin.register(Difference)
-class DifferenceAdmin(SimpleHistoryAdmin):
+class DifferenceAdmin(ErrorSummaryMixin, SimpleHistoryAdmin):
     form = DifferenceAdminForm
     list_display = ["topic", "kind", "subject", "status", "position_count"]
     list_filter = ["status", "kind", "subject", ("positions__source", admin.RelatedOnlyFieldListFilter)]

@@ -150,3 +150,11 @@ def test_background_dates_need_no_confirmation(editor_client, source):
     response = add_event(editor_client, date="1989-01-01", date_precision="year", category="background")
     assert response.status_code == 302
     assert '<input type="checkbox" name="confirm_date"' not in add_event(editor_client, title="").content.decode()
+
+
+def test_every_change_form_of_the_timeline_names_its_errors_at_the_top(editor_client, make_event, source):
+    event = make_event(status=Event.Status.DRAFT)
+    response = editor_client.post(
+        reverse("admin:timeline_citation_add"), {"event": event.pk, "source": source.pk, "quote": "Police say"}
+    )
+    assert summary_links(response.content.decode()) == [("#id_quote", "Quote")]

@@ -344,3 +344,6 @@ def test_an_absurd_end_date_saved_past_validation_keeps_the_pages_light(client, 
     days = strip.split("<ol>")[1].split("</ol>")[0]
     assert days.count("<li") == 367  # from the first day, as long as an event may last
     assert "Endless: 5 January 2022 to 31 December 2222" in strip
+    later = client.get(reverse("timeline:index"), {"start": "2022-01-07"}).content.decode()
+    card = later.split('id="endless"')[1].split("</article>")[0]
+    assert "Ongoing since 5 January 2022 (until 31 December 2222)" in card
