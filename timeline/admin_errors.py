@@ -84,8 +84,8 @@ def error_summary(adminform, formsets):
     for formset in formsets:
         noun = capfirst(formset.model._meta.verbose_name)
         for number, inline in enumerate(formset.forms, start=1):
-            if not inline.errors:
-                continue
+            if not inline.errors or getattr(inline, "cleaned_data", {}).get("DELETE"):
+                continue  # a form being deleted does not stop the save
             anchor = f"{formset.prefix}-{number - 1}"
             problems += [Problem(f"{noun} {number}", anchor, first_sentence(m)) for m in inline.non_field_errors()]
             problems += _field_problems(inline, inline.fields, f"{noun} {number}")

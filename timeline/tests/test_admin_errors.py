@@ -72,6 +72,9 @@ def test_every_inline_error_is_named_with_its_form_and_field(editor_client, sour
     ]
     html = response.content.decode()
     assert errors_of(html, "id_citations-1-quote")[0].startswith("This passage does not occur in the text of")
+    deleted = {"source": source.pk, "quote": "Protesters burned the office", "DELETE": "on"}
+    response = add_event(editor_client, title="", citations=[{"source": source.pk, "quote": "Police"}, deleted])
+    assert summary_links(response.content.decode()) == [("#id_title", "Title")]  # not the citation being deleted
     assert "Title: This field is required." in re.sub(r"<[^>]+>", "", summary(html))
 
 
