@@ -15,6 +15,7 @@ from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
 from timeline import editing
+from timeline.admin_errors import ConfirmUnlikelyDateForm, ErrorOn, ErrorSummaryMixin, QuotedPassageForm
 from timeline.editing import is_public
 from timeline.models import (
     Actor,
@@ -30,6 +31,7 @@ from timeline.models import (
 )
 from timeline.passages import highlight, passages_of
 from timeline.text import fold
+from timeline.widgets import DATES_IN_WORDS
 
 admin.site.site_header = "Kazakhstan, January 2022: editors"
 admin.site.site_title = "Timeline editors"
@@ -81,7 +83,8 @@ class CuratedAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Source)
-class SourceAdmin(CuratedAdmin):
+class SourceAdmin(ErrorSummaryMixin, CuratedAdmin):
+    formfield_overrides = DATES_IN_WORDS
     list_display = ["title", "outlet", "origin", "kind", "published_on", "citation_count"]
     list_filter = ["kind", "origin"]
     search_fields = ["title", "outlet", "origin", "authors", "text"]
@@ -147,7 +150,7 @@ class SourceAdmin(CuratedAdmin):
                 )
 
 
-class NamedEntityAdmin(CuratedAdmin):
+class NamedEntityAdmin(ErrorSummaryMixin, CuratedAdmin):
     list_display = ["name", "kind", "slug", "event_count"]
     list_filter = ["kind"]
     search_fields = ["search_names", "slug"]
@@ -204,23 +207,36 @@ class CitationFormSet(PublicPassagesFormSet):
             if form.cleaned_data.get("source") and not form.cleaned_data.get("DELETE")
         ]
         if errors := self.instance.citation_errors(sources):
-            raise ValidationError(list(errors.values()))
+            raise ValidationError([ErrorOn(field, message) for field, message in errors.items()])
 
 
 class CitationInline(admin.StackedInline):
     model = Citation
     formset = CitationFormSet
+    form = QuotedPassageForm
     extra = 1
     autocomplete_fields = ["source", "claimant"]
-    fields = ["source", "quote", "claimant", "note"]
+    fields = ["source", "quote", "use_article_words", "claimant", "note"]
 
 
 class FigureInline(admin.StackedInline):
     model = Figure
     formset = PublicPassagesFormSet
+    form = QuotedPassageForm
+    formfield_overrides = DATES_IN_WORDS
     extra = 0
     autocomplete_fields = ["source"]
-    fields = ["measure", ("value", "qualifier"), "scope", "claimant", "reported_on", "source", "quote", "note"]
+    fields = [
+        "measure",
+        ("value", "qualifier"),
+        "scope",
+        "claimant",
+        "reported_on",
+        "source",
+        "quote",
+        "use_article_words",
+        "note",
+    ]
 
 
 class VersionCheckedForm(forms.ModelForm):
@@ -262,7 +278,7 @@ class VersionCheckedForm(forms.ModelForm):
         return data
 
 
-class EventAdminForm(forms.ModelForm):
+class EventAdminForm(ConfirmUnlikelyDateForm):
     """An event's form that never loses a colleague's edit. It carries the version and the
     state (``base_state``) it was opened at. When a colleague saved the event since, the save
     is merged field by field, inlines included (editing.three_way): what only the colleague
@@ -282,7 +298,7 @@ class EventAdminForm(forms.ModelForm):
 
     class Meta:
         model = Event
-        fields = "__all__"  # noqa: DJ007 (the admin narrows them to its fieldsets)
+        fields = "__all__"
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -433,7 +449,8 @@ class EventAdminForm(forms.ModelForm):
                 raise ValidationError("Choose their value or yours for the fields both of you changed (see the top).")
 
     def _passage_row(self, form, model):
-        names = [name for name in form.fields if name not in ("id", "DELETE", "event")]
+        model_fields = {f.name for f in model._meta.concrete_fields if f.editable and f.name not in ("id", "event")}
+        names = [name for name in form.fields if name in model_fields]
         return {model._meta.get_field(name).attname: editing.plain(form.cleaned_data.get(name)) for name in names}
 
     def _take_saved(self, form, model, attname, value):
@@ -455,9 +472,7 @@ class EventAdminForm(forms.ModelForm):
         self.after[formset.prefix] = rows
         problems = self.edit.problems(self.after, self.cleaned_data.get("change_note"))
         if "change_note" in problems:
-            if "change_note" not in self.errors:
-                self.add_error("change_note", problems["change_note"])
-            raise ValidationError(problems["change_note"])
+            raise ErrorOn("change_note", problems["change_note"])  # shown on the note's field
 
     def conflicts(self):
         """The fields both editors changed, for the choice the form asks for:
@@ -508,8 +523,9 @@ class DifferenceAdminForm(VersionCheckedForm):
 
 
 @admin.register(Event)
-class EventAdmin(SimpleHistoryAdmin):
+class EventAdmin(ErrorSummaryMixin, SimpleHistoryAdmin):
     form = EventAdminForm
+    formfield_overrides = DATES_IN_WORDS
     list_display = ["date", "title", "category", "status", "citation_count", "origin_count"]
     list_filter = [
         "status",
@@ -547,6 +563,7 @@ class EventAdmin(SimpleHistoryAdmin):
             {
                 "fields": [
                     ("date", "end_date"),
+                    "confirm_date",
                     "date_precision",
                     "date_basis",
                     "date_basis_note",
@@ -666,9 +683,11 @@ class TakeDownForm(forms.Form):
     )
 
 
-class PassageAdmin(CuratedAdmin):
+class PassageAdmin(ErrorSummaryMixin, CuratedAdmin):
     """Citations and figures on their own. Those of an event readers have seen are changed from
     the event's page, where a public change note goes with them."""
+
+    formfield_overrides = DATES_IN_WORDS
 
     def passage_is_public(self, passage):
         return bool(passage and passage.pk) and is_public(passage.event)
@@ -736,7 +755,7 @@ class PositionRelationInline(admin.TabularInline):
 
 
 @admin.register(Difference)
-class DifferenceAdmin(CuratedAdmin):
+class DifferenceAdmin(ErrorSummaryMixin, CuratedAdmin):
     form = DifferenceAdminForm
     list_display = ["topic", "kind", "subject", "status", "position_count"]
     list_filter = ["status", "kind", "subject", ("positions__source", admin.RelatedOnlyFieldListFilter)]

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from django.db import models
 from django.db.models import Count
 
-from timeline.models import TIMELINE_START, Event
+from timeline.models import MAX_SPAN, TIMELINE_START, Event, span_in_words
 
 ONE_DAY = datetime.timedelta(days=1)
 STRIP_BAR_HEIGHT = 40  # px, the tallest bar in the strip of days
@@ -139,13 +139,7 @@ class Span:
 
     @property
     def label(self):
-        what = self.title or f"{self.count} events"
-        first = (
-            f"{self.first:%-d}"
-            if (self.first.year, self.first.month) == (self.last.year, self.last.month)
-            else f"{self.first:%-d %B}"
-        )
-        return f"{what}: {first} to {self.last:%-d %B}"
+        return f"{self.title or f'{self.count} events'}: {span_in_words(self.first, self.last)}"
 
 
 @dataclass
@@ -167,6 +161,9 @@ class Strip:
 
 
 SPAN_ROWS = 3
+#: The most days the strip draws, from its first: as long as an event may last (Event.clean). Whatever
+#: the data holds (an end date typed as 2222), the page stays light; the spans' labels give their dates.
+STRIP_MAX_DAYS = MAX_SPAN.days + 1
 
 
 def day_strip(events, *, start=None, end=None, query_for_day):
@@ -176,9 +173,15 @@ def day_strip(events, *, start=None, end=None, query_for_day):
     going on; events that span several days are also drawn as bars across them.
     ``query_for_day(day)`` gives the query string that selects the day."""
     rows = events.day_by_day().values_list("date", "end_date", "date_precision").annotate(n=Count("pk")).order_by()
+    rows = list(rows)
+    if not rows:
+        return Strip([], [], 0)
+    strip_end = min(first for first, *_ in rows) + datetime.timedelta(days=STRIP_MAX_DAYS - 1)
     counts = {kind: Counter() for kind in ("exact", "uncertain", "ongoing")}
     spans = []
     for first, last, precision, n in rows:
+        if first > strip_end:
+            continue
         if not last or last <= first:
             counts["exact"][first] += n
             continue
@@ -186,12 +189,10 @@ def day_strip(events, *, start=None, end=None, query_for_day):
         if kind == "ongoing":
             spans.append(Span(first, last, n))
         day = first
-        while day <= last:
+        while day <= min(last, strip_end):
             counts[kind][day] += n
             day += ONE_DAY
     days = set().union(*counts.values())
-    if not days:
-        return Strip([], [], 0)
     strip = []
     day, last = min(days), max(days)
     while day <= last:

@@ -7,6 +7,7 @@ importable from ``timeline.models``."""
 from timeline.models.changes import EventChange
 from timeline.models.common import (
     MAX_FIGURE,
+    MAX_SPAN,
     TIMELINE_START,
     DateBasis,
     Quoted,
@@ -17,7 +18,10 @@ from timeline.models.common import (
     broken_quotes,
     detail_url,
     find_passage,
+    in_words,
+    nearest_passage,
     refresh_all_text_fragments,
+    span_in_words,
 )
 from timeline.models.differences import Difference, Position, PositionRelation
 from timeline.models.events import (
@@ -36,6 +40,7 @@ from timeline.models.versions import CURATED_MODELS, DataVersion
 __all__ = [
     "CURATED_MODELS",
     "MAX_FIGURE",
+    "MAX_SPAN",
     "TIMELINE_START",
     "Actor",
     "Citation",
@@ -64,5 +69,8 @@ __all__ = [
     "claimed_by_a_party",
     "detail_url",
     "find_passage",
+    "in_words",
+    "nearest_passage",
     "refresh_all_text_fragments",
+    "span_in_words",
 ]

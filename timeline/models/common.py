@@ -2,8 +2,12 @@
 the versions that keep editors from overwriting each other, and verbatim passages."""
 
 import datetime
+import difflib
 import functools
+import heapq
 import re
+from collections import Counter
+from dataclasses import dataclass
 
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db import models, transaction
@@ -16,6 +20,26 @@ TIMELINE_START = datetime.date(2022, 1, 2)
 
 #: Kazakhstan has about 19 million people: a larger figure is a typing slip.
 MAX_FIGURE = 20_000_000
+
+#: The longest an event may last (a leap year): a longer span is a typing slip in its end date.
+MAX_SPAN = datetime.timedelta(days=366)
+
+
+def in_words(day):
+    """ "Saturday 1 October 2022": a date as editors and readers say it."""
+    return f"{day:%A} {day.day} {day:%B %Y}"
+
+
+def span_in_words(first, last, joiner=" to "):
+    """ "5 to 19 January 2022", "31 December 2021 to 2 January 2022": the year (and month)
+    of the first day only where they differ from the last's."""
+    if (first.year, first.month) == (last.year, last.month):
+        start = f"{first.day}"
+    elif first.year == last.year:
+        start = f"{first.day} {first:%B}"
+    else:
+        start = f"{first.day} {first:%B %Y}"
+    return f"{start}{joiner}{last.day} {last:%B %Y}"
 
 
 @functools.lru_cache(maxsize=8192)
@@ -33,6 +57,63 @@ def find_passage(text, quote):
         return None
     match = re.search(r"\s+".join(map(re.escape, words)), text)
     return match.span() if match else None
+
+
+@dataclass(frozen=True)
+class NearestPassage:
+    start: int
+    end: int
+    similarity: float  # 0 to 1: 1 is the same words, whitespace aside
+
+
+def nearest_passage(text, quote):
+    """The passage of ``text`` most like ``quote``, for a quote that does not occur in it: a
+    run of whole words, its offsets and its similarity (difflib's ratio, whitespace
+    normalised: one curly apostrophe in fifty characters is 0.98). None for an empty
+    text or quote.
+
+    Runs of as many words as the quote are ranked by how many of its words they share,
+    counted as the run slides along the text (linear in the text's length); the best few
+    are compared character by character, and the best of those is widened or narrowed by
+    a few words at either end."""
+    wanted = " ".join(quote.split())
+    spans = [match.span() for match in re.finditer(r"\S+", text)]
+    if not wanted or not spans:
+        return None
+    words = [text[start:end] for start, end in spans]
+    matcher = difflib.SequenceMatcher(None, autojunk=False)
+    matcher.set_seq2(wanted)
+
+    @functools.cache
+    def similarity(run):
+        matcher.set_seq1(" ".join(words[run[0] : run[1] + 1]))
+        return matcher.ratio()
+
+    size = min(len(wanted.split()), len(words))
+    needed, held, shared = Counter(wanted.split()), Counter(), 0
+    overlaps = []
+    for last, word in enumerate(words):
+        shared += held[word] < needed[word]
+        held[word] += 1
+        if last >= size:
+            gone = words[last - size]
+            held[gone] -= 1
+            shared -= held[gone] < needed[gone]
+        if last >= size - 1:
+            overlaps.append((shared, last - size + 1))
+    candidates = [(first, first + size - 1) for _, first in heapq.nlargest(4, overlaps)]
+    best = max(candidates, key=similarity)
+    for moved in (0, 1):  # the first word, then the last
+        runs = [(best[0] + step, best[1]) if moved == 0 else (best[0], best[1] + step) for step in range(-3, 4)]
+        best = max((run for run in runs if 0 <= run[0] <= run[1] < len(words)), key=similarity)
+    start, end = spans[best[0]][0], spans[best[1]][1]
+    # Punctuation the quote leaves out at either end ("checkpoints," for "checkpoints") is not taken.
+    while end - start > 1 and not text[end - 1].isalnum() and not wanted.endswith(text[end - 1]):
+        end -= 1
+    while end - start > 1 and not text[start].isalnum() and not wanted.startswith(text[start]):
+        start += 1
+    matcher.set_seq1(" ".join(text[start:end].split()))
+    return NearestPassage(start, end, matcher.ratio())
 
 
 class DateBasis(models.TextChoices):
@@ -158,7 +239,15 @@ class QuotedPassage(Quoted, models.Model):
     def clean(self):
         if self.source_or_none and self.quote and not self.span:
             message = f"This passage does not occur in the text of “{self.source}”. Copy it exactly from the source."
-            raise ValidationError({"quote": message})
+            if nearest := self.nearest:
+                words = self.source.text[nearest.start : nearest.end]
+                message += f" Its nearest passage, {nearest.similarity:.0%} alike: “{' '.join(words.split())}”."
+            raise ValidationError({"quote": ValidationError(message, code="not_in_source")})
+
+    @property
+    def nearest(self):
+        """The passage of the source most like the quote (a NearestPassage), or None."""
+        return nearest_passage(self.source.text, self.quote)
 
     @property
     def span(self):

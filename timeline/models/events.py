@@ -11,6 +11,7 @@ from simple_history.models import HistoricalRecords
 
 from timeline.models.common import (
     MAX_FIGURE,
+    MAX_SPAN,
     TIMELINE_START,
     DateBasis,
     QuotedPassage,
@@ -18,6 +19,8 @@ from timeline.models.common import (
     Status,
     Versioned,
     detail_url,
+    in_words,
+    span_in_words,
 )
 from timeline.models.sources import Actor, Place, Source
 
@@ -130,7 +133,8 @@ class EventDates:
         January (until 19 January)", "Between 5 and 6 January: possibly on this day"."""
         if self.date_precision == Event.Precision.BETWEEN:
             return f"{self.date_display}: possibly on this day"
-        return f"Ongoing since {self.date.day} {self.date:%B} (until {self.end_date.day} {self.end_date:%B})"
+        day = "%-d %B" if self.date.year == self.end_date.year else "%-d %B %Y"
+        return f"Ongoing since {self.date:{day}} (until {self.end_date:{day}})"
 
     @property
     def date_basis_label(self):
@@ -152,10 +156,10 @@ class EventDates:
         if self.date_precision == Event.Precision.MONTH:
             return f"{self.date:%B %Y}"
         if not self.end_date or self.end_date == self.date:
-            return f"{self.date:%A} {self.date.day} {self.date:%B %Y}"
-        joiner = ("Between ", " and ") if self.date_precision == Event.Precision.BETWEEN else ("", " to ")
-        start = f"{self.date.day}" if self.date.month == self.end_date.month else f"{self.date.day} {self.date:%B}"
-        return f"{joiner[0]}{start}{joiner[1]}{self.end_date.day} {self.end_date:%B %Y}"
+            return in_words(self.date)
+        if self.date_precision == Event.Precision.BETWEEN:
+            return f"Between {span_in_words(self.date, self.end_date, ' and ')}"
+        return span_in_words(self.date, self.end_date)
 
 
 class Event(EventDates, Versioned):
@@ -248,6 +252,11 @@ class Event(EventDates, Versioned):
         errors = {}
         if self.end_date and self.date and self.end_date < self.date:
             errors["end_date"] = "The end date cannot be before the start date."
+        elif self.end_date and self.date and self.end_date - self.date > MAX_SPAN:
+            errors["end_date"] = (
+                f"From {in_words(self.date)} to {in_words(self.end_date)} is {(self.end_date - self.date).days:,} "
+                f"days: an event lasts at most {MAX_SPAN.days} days here. Check the end date's year."
+            )
         elif self.date_precision == self.Precision.BETWEEN and not self.end_date:
             errors["end_date"] = "An uncertain date needs the latest possible day as its end date."
         if self.date_basis and self.date_basis != DateBasis.STATED and not self.date_basis_note.strip():

@@ -145,6 +145,12 @@ def event_form(event=None, citations=(), figures=(), **fields):
     return data
 
 
+def figure_row(source, **fields):
+    """A figure of the event form: 12 people detained, as the police told ``source``."""
+    row = {"measure": "detained", "value": 12, "qualifier": "", "claimant": "police", "reported_on": "2022-01-06"}
+    return row | {"source": source.pk, "quote": "12 people were detained"} | fields
+
+
 def add_event(client, **kwargs):
     return client.post(reverse("admin:timeline_event_add"), event_form(**kwargs))
 
@@ -199,17 +205,7 @@ def test_an_editor_adds_an_event_with_two_citations_and_a_figure(editor_client, 
             {"source": source.pk, "quote": "Protesters stormed the mayor's office on Wednesday."},
             {"source": second.pk, "quote": "12 people were detained"},
         ],
-        figures=[
-            {
-                "measure": "detained",
-                "value": 12,
-                "qualifier": "",
-                "claimant": "police",
-                "reported_on": "2022-01-06",
-                "source": source.pk,
-                "quote": "12 people were detained",
-            }
-        ],
+        figures=[figure_row(source)],
     )
     assert response.status_code == 302, response.content.decode()[:3000]
     event = Event.objects.get(slug="mayors-office-stormed")
@@ -253,17 +249,7 @@ def test_negative_or_absurd_figures_are_refused(editor_client, source, value, me
     response = add_event(
         editor_client,
         citations=[{"source": source.pk, "quote": "Police said"}],
-        figures=[
-            {
-                "measure": "detained",
-                "value": value,
-                "qualifier": "",
-                "claimant": "police",
-                "reported_on": "2022-01-06",
-                "source": source.pk,
-                "quote": "12 people were",
-            }
-        ],
+        figures=[figure_row(source, value=value, quote="12 people were")],
     )
     assert response.status_code == 200
     assert message in response.content.decode()

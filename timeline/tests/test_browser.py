@@ -377,6 +377,41 @@ def test_an_editor_corrects_a_published_event_and_readers_see_the_record(site, p
     assert page.console_errors == []
 
 
+def test_a_refused_event_names_each_error_at_the_top_and_the_article_words_can_be_taken(site, page, monkeypatch):
+    sign_in_as_editor(site, page, monkeypatch)
+    page.set_viewport_size({"width": 1366, "height": 900})
+    page.goto(site + "/admin/timeline/event/add/")
+    page.fill("#id_title", "Checkpoints ring Alma-Ata")
+    page.select_option("#id_category", "security")
+    page.fill("#id_summary", "A TASS correspondent reported checkpoints around the city.")
+    page.fill("#id_date", "2022-10-01")
+    expect(page.locator('output[for="id_date"]')).to_have_text("Saturday 1 October 2022")  # as it is typed
+    page.select_option("#id_date_basis", "stated")
+    page.locator("#id_citations-0-source + .select2").click()
+    page.locator(".select2-container--open .select2-search__field").fill("TASS")
+    page.locator(".select2-results__option", has_text=str(Source.objects.get(slug="tass"))).click()
+    page.fill("#id_citations-0-quote", "Alma-Ata - is completely surrounded by checkpoints")  # a hyphen, not a dash
+    page.get_by_role("button", name="Save", exact=True).click()
+
+    summary = page.locator("#error-summary")
+    expect(summary).to_be_focused()
+    expect(summary.get_by_role("link", name="Citation 1: quote")).to_have_attribute("href", "#id_citations-0-quote")
+    page.get_by_role("button", name="Use the article's words").click()
+    expect(page.locator("#id_citations-0-quote")).to_have_value("Alma-Ata – is completely surrounded by checkpoints")
+    page.get_by_role("button", name="Save", exact=True).click()
+
+    expect(summary.get_by_role("link", name="Date", exact=True)).to_have_attribute("href", "#id_date")
+    expect(page.locator("#id_date_error")).to_contain_text("This date is after the publication of every source")
+    expect(page.locator('output[for="id_date"]')).to_have_text("Saturday 1 October 2022")  # after the save too
+    summary.get_by_role("link", name="Date", exact=True).click()
+    expect(page.locator("#id_date")).to_be_in_viewport()
+    page.fill("#id_date", "2022-01-08")
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.locator(".messagelist")).to_contain_text("was added successfully")
+    assert Citation.objects.get(event__slug="checkpoints-ring-alma-ata").quote.startswith("Alma-Ata –")
+    assert page.console_errors == []
+
+
 TIMELINEJS = settings.BASE_DIR / "node_modules" / "@knight-lab" / "timelinejs" / "dist"
 
 

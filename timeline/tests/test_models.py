@@ -1,11 +1,12 @@
 import datetime
 import threading
+import time
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
 
-from timeline.models import Citation, Event, Figure, Source, find_passage
+from timeline.models import Citation, Event, Figure, Source, find_passage, nearest_passage
 
 pytestmark = pytest.mark.django_db
 
@@ -71,7 +72,8 @@ def test_an_uncertain_date_needs_its_latest_day(make_event):
         ("day", "2022-01-05", None, "Wednesday 5 January 2022"),
         ("between", "2022-01-05", "2022-01-06", "Between 5 and 6 January 2022"),
         ("day", "2022-01-05", "2022-01-19", "5 to 19 January 2022"),
-        ("between", "2021-12-30", "2022-01-02", "Between 30 December and 2 January 2022"),
+        ("between", "2021-12-30", "2022-01-02", "Between 30 December 2021 and 2 January 2022"),
+        ("day", "2022-01-05", "2222-12-31", "5 January 2022 to 31 December 2222"),
         ("year", "1999-01-01", None, "1999"),
         ("month", "2022-01-01", None, "January 2022"),
     ],
@@ -158,3 +160,62 @@ def test_a_new_sources_seed_file_is_named_after_its_slug_and_kept(db):
     with pytest.raises(ValidationError) as error:
         new_source("new-wire").full_clean()  # its seed file would be the renamed source's
     assert "seeds/new-wire.txt" in str(error.value.message_dict["slug"])
+
+
+def test_an_event_lasts_at_most_a_year(make_event):
+    event = make_event()
+    event.end_date = datetime.date(2023, 1, 6)  # 366 days: a leap year's worth is allowed
+    event.full_clean()
+    event.end_date = datetime.date(2222, 12, 31)
+    with pytest.raises(ValidationError) as refused:
+        event.full_clean()
+    assert list(refused.value.message_dict) == ["end_date"]
+    assert "Wednesday 5 January 2022 to Tuesday 31 December 2222" in refused.value.message_dict["end_date"][0]
+
+
+# The nearest passage, for a quote that does not occur ------------------------------------------
+
+ARTICLE = (
+    "Protesters stormed the mayor's office\non Wednesday. Police said 12 people were\n\ndetained. "
+    "The government resigned — the president accepted it — and a state of emergency was declared."
+)
+
+
+@pytest.mark.parametrize(
+    ("quote", "expected"),
+    [
+        ("Protesters stormed the mayor’s office on Wednesday.", "Protesters stormed the mayor's office\non Wednesday."),
+        ("The government resigned - the president accepted it", "The government resigned — the president accepted it"),
+    ],
+)
+def test_a_curly_apostrophe_or_a_dash_finds_the_nearest_passage_at_98_percent(quote, expected):
+    nearest = nearest_passage(ARTICLE, quote)
+    assert ARTICLE[nearest.start : nearest.end] == expected
+    assert 0.97 <= nearest.similarity < 1
+
+
+def test_the_nearest_passage_is_whole_words_and_is_found_for_any_quote():
+    nearest = nearest_passage(ARTICLE, "police say twelve people were detained")
+    assert ARTICLE[nearest.start : nearest.end].split() == ["Police", "said", "12", "people", "were", "detained"]
+    nearest = nearest_passage(ARTICLE, "accepted it and a state")  # whole words, without the quote's
+    assert ARTICLE[nearest.start : nearest.end] == "accepted it — and a state"  # punctuation left out
+    assert nearest_passage(ARTICLE, "") is None and nearest_passage("", "a quote") is None
+    assert nearest_passage(ARTICLE, ARTICLE + " and more").start == 0  # a quote longer than the text
+
+
+def test_the_nearest_passage_is_fast_in_a_long_article():
+    text = " ".join(f"word{i % 997} sentence {i}." for i in range(1600))  # about 30,000 characters
+    quote = " ".join(text.split()[2000:2040]).replace("sentence", "sentance")
+    started = time.perf_counter()
+    nearest = nearest_passage(text, quote)
+    assert time.perf_counter() - started < 0.5
+    assert text[nearest.start : nearest.end].split() == text.split()[2000:2040]
+
+
+def test_a_misquote_is_refused_with_the_nearest_passage_named(source):
+    citation = Citation(event=Event(), source=source, quote="Protesters stormed the mayor’s office")
+    with pytest.raises(ValidationError) as refused:
+        citation.clean()
+    message = refused.value.message_dict["quote"][0]
+    assert "does not occur in the text of" in message
+    assert "Its nearest passage, 97% alike: “Protesters stormed the mayor's office”." in message

@@ -334,3 +334,22 @@ def test_signed_in_editors_never_get_a_cached_page(client, admin_user, make_even
     assert client.get(event.get_absolute_url()).status_code == 404
     client.force_login(admin_user)
     assert "Draft preview" in client.get(event.get_absolute_url()).content.decode()
+
+
+def test_an_absurd_end_date_saved_past_validation_keeps_the_pages_light(client, make_event):
+    """An end date typed as 2222, saved through the ORM (as an import or a shell could): the
+    strip of days draws at most a year of days, and the dates are given in words."""
+    event = make_event(slug="endless", title="Endless")
+    Event.objects.filter(pk=event.pk).update(end_date="2222-12-31")
+    page = client.get(event.get_absolute_url()).content.decode()
+    assert len(page) < 1_000_000
+    assert "5 January 2022 to 31 December 2222" in page
+    timeline = client.get(reverse("timeline:index")).content.decode()
+    assert len(timeline) < 1_000_000
+    strip = timeline.split('class="day-strip"')[1].split("</nav>")[0]
+    days = strip.split("<ol>")[1].split("</ol>")[0]
+    assert days.count("<li") == 367  # from the first day, as long as an event may last
+    assert "Endless: 5 January 2022 to 31 December 2222" in strip
+    later = client.get(reverse("timeline:index"), {"start": "2022-01-07"}).content.decode()
+    card = later.split('id="endless"')[1].split("</article>")[0]
+    assert "Ongoing since 5 January 2022 (until 31 December 2222)" in card
