@@ -343,7 +343,7 @@ def figure_list(request):
     and scope, since only numbers that count the same thing over the same ground compare."""
     figures = (
         Figure.objects.published()
-        .select_related("source", "event")
+        .select_related("source", "event", "claimant")
         .prefetch_related(Prefetch("differences", queryset=Difference.objects.published()))
     )
     groups = {}
@@ -386,7 +386,7 @@ def difference_list(request):
 @cached_page
 def difference_detail(request, slug):
     difference = get_object_or_404(Difference.objects.published().with_related(), slug=slug)
-    figures = list(difference.figures.select_related("source", "event"))
+    figures = list(difference.figures.select_related("source", "event", "claimant"))
     context = {"difference": difference, "figures": figures, "chart": StepChart.of(figures)}
     return render(request, "timeline/difference_detail.html", context)
 
