@@ -28,7 +28,7 @@ from timeline.models import (
     broken_quotes,
 )
 from timeline.passages import highlight, passages_of
-from timeline.search import fold
+from timeline.text import fold
 
 admin.site.site_header = "Kazakhstan, January 2022: editors"
 admin.site.site_title = "Timeline editors"

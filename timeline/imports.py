@@ -12,7 +12,7 @@ import jsonschema
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from timeline.exports import SCHEMA_PATH
+from timeline.exports.json import SCHEMA_PATH
 from timeline.models import (
     Actor,
     Citation,

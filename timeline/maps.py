@@ -79,7 +79,7 @@ def selection_map(events, query_for_place):
     markers, unplaced = [], []
     for place in Place.objects.filter(pk__in=counts).order_by("name"):
         count, query = counts[place.pk], query_for_place(place)
-        if place.latitude is None or place.longitude is None:
+        if not place.has_coordinates:
             why = "no single point" if place.kind in NO_POINT_KINDS else "its exact position is not known"
             unplaced.append(Unplaced(place, count, query, why))
             continue

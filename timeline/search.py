@@ -15,31 +15,18 @@ import collections
 import contextlib
 import difflib
 import functools
-import re
 import threading
-import unicodedata
 
 from django.apps import apps as django_apps
 from django.db import connection
 from django.db.models import QuerySet
 from django.db.models.expressions import RawSQL
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
 
-#: Typographic marks and their plain forms: the articles write "Putin’s", readers type "Putin's".
-PLAIN = str.maketrans({"’": "'", "‘": "'", "ʼ": "'", "′": "'", "“": '"', "”": '"', "„": '"', "–": "-", "—": "-"})
-WORD = re.compile(r"[^\W_]+")
+from timeline.models import Actor, Citation, Event, Figure, Place, SearchEntry, Source
+from timeline.text import PLAIN, WORD, fold, words
+
 FTS_TABLE = "timeline_event_fts"
-
-
-def fold(text):
-    """``text`` as it is compared in searches: accents removed, typographic quotes and
-    dashes made plain, case folded. "Qasym-Jomárt’s" and "qasym-jomart's" fold alike."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).translate(PLAIN).casefold()
-
-
-def words(text):
-    """The words of ``text`` as the index holds them: folded runs of letters and digits."""
-    return WORD.findall(fold(text))
 
 
 def document(event):
@@ -72,9 +59,7 @@ def matching(events, text):
     if not terms:
         return events.none()
     if connection.vendor == "postgresql":
-        from django.contrib.postgres.search import SearchQuery, SearchVector
-
-        from timeline.models import SearchEntry
+        from django.contrib.postgres.search import SearchQuery, SearchVector  # needs psycopg
 
         query = SearchQuery(" & ".join(f"{term}:*" for term in terms), search_type="raw", config="simple")
         found = SearchEntry.objects.annotate(vector=SearchVector("text", config="simple")).filter(vector=query)
@@ -138,7 +123,7 @@ def _reindex_event_of(sender, instance, origin=None, **kwargs):
     """A citation or figure changed. Not when it goes because its event does: the event's
     entry goes with it, and re-indexing the event mid-deletion would leave an orphan."""
     origin_model = origin.model if isinstance(origin, QuerySet) else type(origin)
-    if origin_model is not django_apps.get_model("timeline", "Event"):
+    if origin_model is not Event:
         _reindex([instance.event_id])
 
 
@@ -169,10 +154,6 @@ def _reindex_events_involving(sender, instance, **kwargs):
 
 def connect_search_index():
     """Keep every event's search entry in step with what it is found by (apps.ready)."""
-    from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
-
-    from timeline.models import Actor, Citation, Event, Figure, Place
-
     post_save.connect(_reindex_saved_event, sender=Event, dispatch_uid="search-event")
     for model in (Citation, Figure):
         for signal in (post_save, post_delete):
@@ -191,8 +172,6 @@ def vocabulary(data_version):
     names of actors and places (every quote is a passage of an article): what a search
     that found nothing can be pointed to. Keyed by the data version; numbers and words of
     fewer than three letters left out."""
-    from timeline.models import Actor, Place, Source
-
     texts = [*Source.objects.values_list("text", flat=True)]
     for model in (Actor, Place):
         for name, aliases in model.objects.values_list("name", "aliases"):

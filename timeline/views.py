@@ -20,10 +20,15 @@ from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import push_url, replace_url
 
-from timeline import exports, search
+from timeline import search
 from timeline.caching import VARYING_HEADERS, cached_page, conditional, data_version, event_cards
 from timeline.charts import StepChart
 from timeline.days import day_strip, sections_of
+from timeline.exports.annotations import annotations
+from timeline.exports.citing import csl_item, event_jsonld
+from timeline.exports.csv import difference_rows, event_rows, figure_rows
+from timeline.exports.json import SCHEMA_PATH, timeline_json
+from timeline.exports.timelinejs import timelinejs_document
 from timeline.forms import RENAMED_PARAMETERS, DifferenceFilterForm, TimelineFilterForm
 from timeline.maps import selection_map
 from timeline.models import (
@@ -274,7 +279,7 @@ def event_detail(request, slug):
         "event": event,
         "changes": event.changes.order_by("made_at", "pk"),
         "differences": event.differences.published(),
-        "jsonld": exports.event_jsonld(event, base_url(request)),
+        "jsonld": event_jsonld(event, base_url(request)),
         "permalink": base_url(request) + event.get_absolute_url(),
         "timeline_url": timeline_url_of(event),
     }
@@ -478,7 +483,7 @@ def _csv_response(rows, filename):
 
 @filtered_export
 def export_timeline_json(request, events, form):
-    texts = exports.timeline_json(events, known_on=form.cleaned_data["known_on"], site_url=base_url(request))
+    texts = timeline_json(events, known_on=form.cleaned_data["known_on"], site_url=base_url(request))
     return _streamed(texts, "application/json", f"{EXPORT_NAME}-timeline.json")
 
 
@@ -488,7 +493,7 @@ def export_timelinejs(request, events, form):
     if context not in ("0", "1"):
         message = "context is 1 (the events before 2 January as slides) or 0 (left out: the default)."
         return JsonResponse({"errors": {"context": [message]}}, status=400)
-    document = exports.timelinejs_document(
+    document = timelinejs_document(
         events,
         known_on=form.cleaned_data["known_on"],
         site_url=base_url(request),
@@ -502,7 +507,7 @@ def export_timelinejs(request, events, form):
 
 @filtered_export
 def export_annotations(request, events, form):
-    texts = exports.annotations(
+    texts = annotations(
         events,
         known_on=form.cleaned_data["known_on"],
         site_url=base_url(request),
@@ -515,25 +520,25 @@ def export_annotations(request, events, form):
 
 @filtered_export
 def export_events_csv(request, events, form):
-    rows = exports.event_rows(events, known_on=form.cleaned_data["known_on"], site_url=base_url(request))
+    rows = event_rows(events, known_on=form.cleaned_data["known_on"], site_url=base_url(request))
     return _csv_response(rows, f"{EXPORT_NAME}-events.csv")
 
 
 @filtered_export
 def export_differences_csv(request, events, form):
-    rows = exports.difference_rows(events, known_on=form.cleaned_data["known_on"], site_url=base_url(request))
+    rows = difference_rows(events, known_on=form.cleaned_data["known_on"], site_url=base_url(request))
     return _csv_response(rows, f"{EXPORT_NAME}-differences.csv")
 
 
 @filtered_export
 def export_figures_csv(request, events, form):
-    rows = exports.figure_rows(events, known_on=form.cleaned_data["known_on"])
+    rows = figure_rows(events, known_on=form.cleaned_data["known_on"])
     return _csv_response(rows, f"{EXPORT_NAME}-figures.csv")
 
 
 @require_GET
 def export_schema(request):
-    response = FileResponse(exports.SCHEMA_PATH.open("rb"), content_type="application/schema+json")
+    response = FileResponse(SCHEMA_PATH.open("rb"), content_type="application/schema+json")
     response["Access-Control-Allow-Origin"] = "*"
     return response
 
@@ -541,7 +546,7 @@ def export_schema(request):
 @require_GET
 @conditional
 def source_csl(request):
-    items = [exports.csl_item(source, base_url(request)) for source in Source.objects.order_by("published_on", "slug")]
+    items = [csl_item(source, base_url(request)) for source in Source.objects.order_by("published_on", "slug")]
     response = JsonResponse(items, safe=False, json_dumps_params={"ensure_ascii": False, "indent": 2})
     response["Content-Type"] = "application/vnd.citationstyles.csl+json"
     return _download(response, f"{EXPORT_NAME}-sources.csl.json")

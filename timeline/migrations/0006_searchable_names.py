@@ -4,7 +4,7 @@ from django.db import migrations, models
 
 
 def fold_names(apps, schema_editor):
-    from timeline.search import fold
+    from timeline.text import fold
 
     for model in ("Actor", "Place"):
         for entity in apps.get_model("timeline", model).objects.all():

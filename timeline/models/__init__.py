@@ -9,6 +9,7 @@ from timeline.models.common import (
     MAX_FIGURE,
     TIMELINE_START,
     DateBasis,
+    Quoted,
     QuotedPassage,
     SlugQuerySet,
     Status,
@@ -27,6 +28,7 @@ from timeline.models.events import (
     EventQuerySet,
     Figure,
     SearchEntry,
+    claimed_by_a_party,
 )
 from timeline.models.sources import Actor, Coverage, NamedEntity, Place, Source
 from timeline.models.versions import CURATED_MODELS, DataVersion, connect_data_version
@@ -51,6 +53,7 @@ __all__ = [
     "Place",
     "Position",
     "PositionRelation",
+    "Quoted",
     "QuotedPassage",
     "SearchEntry",
     "SlugQuerySet",
@@ -58,6 +61,7 @@ __all__ = [
     "Status",
     "Versioned",
     "broken_quotes",
+    "claimed_by_a_party",
     "connect_data_version",
     "detail_url",
     "find_passage",

@@ -100,7 +100,28 @@ class PassageQuerySet(models.QuerySet):
         return self.filter(**{f"{self.model.published_via}__status": Status.PUBLISHED})
 
 
-class QuotedPassage(models.Model):
+class Quoted:
+    """Where a quoted passage is and what it links to, for a saved passage (QuotedPassage) and for
+    the rows the exports read (exports.rows.Passage) alike: both have ``pk``, ``anchor_prefix``,
+    ``source`` and ``text_fragment``, so that pages and exports link the same way."""
+
+    __slots__ = ()
+
+    @property
+    def anchor(self):
+        """The passage's id on its source's page: "c12" for citation 12."""
+        return f"{self.anchor_prefix}{self.pk}"
+
+    def get_absolute_url(self):
+        return f"{self.source.get_absolute_url()}#{self.anchor}"
+
+    @property
+    def original_url(self):
+        """A link into the original article that highlights the passage, where the source has an address."""
+        return fragments.link(self.source.url, self.text_fragment)
+
+
+class QuotedPassage(Quoted, models.Model):
     """A verbatim passage of a source. Saving one whose quote the source does not
     contain fails validation, wherever the data comes from."""
 
@@ -147,11 +168,6 @@ class QuotedPassage(models.Model):
     def save(self, *args, **kwargs):
         refresh_text_fragments([self])
         super().save(*args, **kwargs)
-
-    @property
-    def original_url(self):
-        """A link into the original article that highlights the passage, where the source has an address."""
-        return fragments.link(self.source.url, self.text_fragment)
 
 
 def refresh_text_fragments(passages):

@@ -102,19 +102,13 @@ class Position(QuotedPassage):
     )
     order = models.PositiveSmallIntegerField(default=0, help_text="Orders the positions (lower first).")
     history = HistoricalRecords()
+    anchor_prefix = "p"
 
     class Meta:
         ordering = ["difference", "order", "source__published_on", "source__edition", "id"]
 
     def __str__(self):
         return f"{self.source.slug}: {self.reading}"
-
-    @property
-    def anchor(self):
-        return f"p{self.pk}"
-
-    def get_absolute_url(self):
-        return f"{self.source.get_absolute_url()}#{self.anchor}"
 
 
 class PositionRelation(models.Model):

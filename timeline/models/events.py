@@ -9,7 +9,6 @@ from django.db.models import Count
 from django.template.defaultfilters import pluralize
 from simple_history.models import HistoricalRecords
 
-from timeline import search
 from timeline.models.common import (
     MAX_FIGURE,
     TIMELINE_START,
@@ -57,8 +56,11 @@ class EventQuerySet(SlugQuerySet):
 
     def search(self, text):
         """Events matching every word of ``text`` in their title, summary, quotes, or the
-        names and name variants of their actors and places (see timeline.search)."""
-        return search.matching(self, text)
+        names and name variants of their actors and places (see timeline.search, which imports
+        the models: hence imported here, when a search is made)."""
+        from timeline.search import matching
+
+        return matching(self, text)
 
     def before(self, event):
         """Events ahead of ``event`` in the timeline's order (Meta.ordering, untimed first)."""
@@ -115,7 +117,7 @@ class EventQuerySet(SlugQuerySet):
 
 
 class EventDates:
-    """How an event's date reads, for an Event and for the rows exports read (exports.EventRecord)
+    """How an event's date reads, for an Event and for the rows exports read (exports.rows.EventRecord)
     alike: both have ``date``, ``end_date``, ``date_precision`` and ``date_basis``."""
 
     __slots__ = ()
@@ -364,24 +366,23 @@ class Citation(QuotedPassage):
         "reporting.",
     )
     history = HistoricalRecords()
+    anchor_prefix = "c"
 
     class Meta:
         ordering = ["event", "id"]
 
     @property
     def claimed_by_a_party(self):
-        """Whether the claim is a party's: its claimant's, or the article's own when it names none."""
-        return self.claimant.party_to_conflict if self.claimant_id else self.source.party_to_conflict
+        return claimed_by_a_party(self.claimant if self.claimant_id else None, self.source)
 
     def __str__(self):
         return f"{self.source.slug}: {self.quote[:60]}"
 
-    @property
-    def anchor(self):
-        return f"c{self.pk}"
 
-    def get_absolute_url(self):
-        return f"{self.source.get_absolute_url()}#{self.anchor}"
+def claimed_by_a_party(claimant, source):
+    """Whether a citation's claim is a party's: its claimant's (an Actor), or the article's own
+    when it names none. For Citation and for the rows the exports read alike."""
+    return claimant.party_to_conflict if claimant else source.party_to_conflict
 
 
 def scope_key(scope):
@@ -464,6 +465,7 @@ class Figure(QuotedPassage):
     )
     objects = FigureQuerySet.as_manager()
     history = HistoricalRecords()
+    anchor_prefix = "f"
 
     class Meta:
         ordering = ["measure", "reported_on", "source__published_on", "id"]
@@ -509,13 +511,6 @@ class Figure(QuotedPassage):
         if self.value is None:
             return self.qualifier
         return f"{self.qualifier} {self.value:,}".strip()
-
-    def get_absolute_url(self):
-        return f"{self.source.get_absolute_url()}#{self.anchor}"
-
-    @property
-    def anchor(self):
-        return f"f{self.pk}"
 
 
 class SearchEntry(models.Model):

@@ -14,7 +14,7 @@ from django.utils.functional import cached_property
 from simple_history.models import HistoricalRecords
 
 from timeline.models.common import DateBasis, SlugQuerySet, detail_url, refresh_all_text_fragments
-from timeline.search import fold
+from timeline.text import fold
 
 
 class SourceQuerySet(SlugQuerySet):
@@ -271,6 +271,10 @@ class Place(NamedEntity):
 
     def get_absolute_url(self):
         return detail_url("place_detail", self.slug)
+
+    @property
+    def has_coordinates(self):
+        return self.latitude is not None and self.longitude is not None
 
 
 pre_save.connect(_fold_names, sender=Actor, dispatch_uid="fold-actor-names")

@@ -10,7 +10,7 @@ import jsonschema
 import pytest
 from django.urls import reverse
 
-from timeline.exports import SCHEMA_PATH
+from timeline.exports.json import SCHEMA_PATH
 from timeline.models import Citation, Difference, Figure, Position, PositionRelation, Source
 
 pytestmark = pytest.mark.django_db

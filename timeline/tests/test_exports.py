@@ -11,7 +11,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils.html import escape
 
-from timeline.exports import EVENT_CHUNK, SCHEMA_PATH, spreadsheet_safe
+from timeline.exports.csv import spreadsheet_safe
+from timeline.exports.json import SCHEMA_PATH
+from timeline.exports.rows import EVENT_CHUNK
 from timeline.models import TIMELINE_START, Actor, Citation, DateBasis, Difference, Event, Figure, Place, Source
 
 from .conftest import timeline_chunks

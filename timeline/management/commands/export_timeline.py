@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from timeline.exports import timeline_json
+from timeline.exports.json import timeline_json
 
 
 class Command(BaseCommand):
