@@ -8,7 +8,7 @@ import re
 import django.db.models.deletion
 from django.db import migrations, models
 
-from timeline.search import fold
+from timeline.text import fold
 
 #: The claimants of the curated data before this migration: the actor (None: the article's own
 #: reporting, or a number it attributes to no one), the words as the article writes them, and what

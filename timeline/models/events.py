@@ -21,7 +21,7 @@ from timeline.models.common import (
     detail_url,
 )
 from timeline.models.sources import Actor, Place, Source
-from timeline.search import fold
+from timeline.text import fold, words
 
 
 class EventQuerySet(SlugQuerySet):
@@ -389,7 +389,7 @@ def scope_key(scope):
     """What two ways of writing one scope share: its letters and digits, case and accents
     folded. "Nationwide", "nation-wide" and " nationwide." have the same key; "across the
     country" does not have the key of "nationwide": different words are never merged here."""
-    return "".join(search.words(scope))
+    return "".join(words(scope))
 
 
 class FigureQuerySet(PassageQuerySet):

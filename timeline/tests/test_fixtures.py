@@ -22,7 +22,7 @@ from timeline.models import (
     refresh_all_text_fragments,
 )
 from timeline.models.events import scope_key
-from timeline.search import fold
+from timeline.text import fold
 
 pytestmark = pytest.mark.django_db
 
