@@ -72,7 +72,9 @@ def test_export_has_the_public_shape_and_validates_against_the_schema(client, cu
     } <= set(doc["sources"][0])
     assert all(set(event) >= EVENT_FIELDS for event in doc["events"])
     figure = next(f for e in doc["events"] for f in e["figures"])
-    assert {"measure", "value", "qualifier", "claimant", "claimant_words", "reported_on", "source", "quote"} <= set(figure)
+    assert {"measure", "value", "qualifier", "claimant", "claimant_words", "reported_on", "source", "quote"} <= set(
+        figure
+    )
     assert "seed_file" not in doc["sources"][0]  # an internal file name: readers never see one
 
 
