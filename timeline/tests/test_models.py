@@ -226,3 +226,18 @@ def test_the_migration_turns_free_text_claimants_into_actors_and_keeps_the_words
     finally:
         executor = MigrationExecutor(connection)
         executor.migrate(executor.loader.graph.leaf_nodes())
+
+
+def test_a_scope_written_differently_only_in_case_spaces_or_punctuation_is_the_existing_one(make_event, source):
+    event = make_event()
+    common = {"event": event, "source": source, "value": 12, "reported_on": "2022-01-06", "quote": "12 people were"}
+    Figure.objects.create(measure="detained", scope="so far; no place given", **common)
+    again = Figure(measure="detained", scope=" So far,  no place given. ", **common)
+    again.full_clean()
+    assert again.scope == "so far; no place given"
+    other_words = Figure(measure="detained", scope="so far, nationwide", **common)
+    other_words.full_clean()
+    assert other_words.scope == "so far, nationwide"
+    other_measure = Figure(measure="people_wounded", scope="So far, no place given", **common)
+    other_measure.full_clean()
+    assert other_measure.scope == "So far, no place given"  # scopes are compared within one measure
