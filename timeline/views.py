@@ -559,8 +559,9 @@ def _entity_list(request, model, title):
     return render(request, "timeline/entity_list.html", {"entities": entities, "title": title})
 
 
-def _entity_detail(request, entity, events, query_name):
-    """An actor's or a place's page: who or what it is, and the first events that involve it."""
+def _entity_detail(request, entity, events, query_name, figures=()):
+    """An actor's or a place's page: who or what it is, the first events that involve it, and
+    the numbers an actor gave."""
     return render(
         request,
         "timeline/entity_detail.html",
@@ -569,6 +570,7 @@ def _entity_detail(request, entity, events, query_name):
             "events": events[:PAGE_SIZE],
             "event_count": events.count(),
             "timeline_query": query_with(QueryDict(), **{query_name: entity.slug}),
+            "figures": figures,
         },
     )
 
@@ -584,7 +586,8 @@ def actor_list(request):
 def actor_detail(request, slug):
     actor = get_object_or_404(Actor, slug=slug)
     events = Event.objects.published().involving([actor])
-    return _entity_detail(request, actor, events, "actor")
+    figures = Figure.objects.published().filter(claimant=actor).select_related("source", "claimant")
+    return _entity_detail(request, actor, events, "actor", list(figures))
 
 
 @require_GET

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils.autoreload import file_changed
 from django.utils.html import escape
 
-from timeline.models import Citation, DataVersion, DateBasis, Event, Figure, Source
+from timeline.models import Actor, Citation, DataVersion, DateBasis, Event, Figure, Source
 
 from .conftest import timeline_chunks
 
@@ -348,3 +348,12 @@ def test_signed_in_editors_never_get_a_cached_page(client, admin_user, make_even
     assert client.get(event.get_absolute_url()).status_code == 404
     client.force_login(admin_user)
     assert "Draft preview" in client.get(event.get_absolute_url()).content.decode()
+
+
+def test_an_actors_page_lists_the_numbers_it_gave(client, curated):
+    ministry = Actor.objects.get(slug="kazakh-interior-ministry")
+    html = client.get(ministry.get_absolute_url()).content.decode()
+    section = html[html.index('aria-labelledby="figures-heading"') :].split("</section>")[0]
+    for figure in Figure.objects.published().filter(claimant=ministry):
+        assert f'<tr id="{figure.anchor}">' in section
+    assert len(re.findall(r'<tr id="f\d+">', section)) == Figure.objects.published().filter(claimant=ministry).count()
