@@ -357,3 +357,10 @@ def test_an_actors_page_lists_the_numbers_it_gave(client, curated):
     for figure in Figure.objects.published().filter(claimant=ministry):
         assert f'<tr id="{figure.anchor}">' in section
     assert len(re.findall(r'<tr id="f\d+">', section)) == Figure.objects.published().filter(claimant=ministry).count()
+
+
+def test_a_step_chart_says_who_gave_each_value(client, curated):
+    section = figure_sections(client)["security_killed-nationwide"]
+    table = section[section.index('<table class="figures step-table">') :].split("</table>")[0]
+    rows = re.findall(r"<tr><td>\d+</td><td class=\"number\">([^<]*)</td><td>([^<]*)</td>", table)
+    assert ("13", "Government of Kazakhstan") in rows and ("18", "Almaty police") in rows
