@@ -234,7 +234,9 @@ class FigureForm(forms.ModelForm):
         help_text="Where the sources differ on numbers, the figures set side by side. Join only a difference whose "
         "figures have this figure's measure and scope.",
     )
-    comparison = forms.ChoiceField(label="Before saving", required=False, widget=forms.HiddenInput)
+    # A text field, checked in clean(): a choice left over from a comparison the edited measure or
+    # scope no longer makes only brings the comparison back, never an error on a hidden field.
+    comparison = forms.CharField(label="Before saving", required=False, widget=forms.HiddenInput)
 
     class Meta:
         model = Figure
@@ -253,12 +255,11 @@ class FigureForm(forms.ModelForm):
             widget.scopes, widget.measure = Figure.objects.scopes(), self["measure"].value() or ""
         self.joinable = self._joinable()
         if self.joinable:
-            field = self.fields["comparison"]
-            field.widget = forms.RadioSelect()
-            field.choices = [
+            self.choices = [
                 *((str(difference.pk), f"Join the difference “{difference.topic}”") for difference in self.joinable),
                 ("alone", "Save without joining"),
             ]
+            self.fields["comparison"].widget = forms.RadioSelect(choices=self.choices)
 
     def _joinable(self):
         """The differences whose figures count what this new figure counts (its measure, and its scope
@@ -276,7 +277,7 @@ class FigureForm(forms.ModelForm):
 
     def clean(self):
         data = super().clean()
-        if self.joinable and not data.get("comparison"):
+        if self.joinable and data.get("comparison") not in dict(self.choices):
             self.add_error("comparison", self._comparison())
         elif self.joinable and data["comparison"] != "alone":
             joined = next(d for d in self.joinable if str(d.pk) == data["comparison"])

@@ -465,3 +465,14 @@ def test_a_figure_added_on_its_events_page_shows_the_comparison_too(admin_client
     response = add_event(admin_client, date="2022-01-06", citations=citations, figures=[figure])
     assert response.status_code == 302, response.content.decode()[:3000]
     assert Event.objects.get(slug="mayors-office-stormed").figures.count() == 1
+
+
+def test_a_choice_left_from_another_comparison_shows_the_comparison_again(admin_client, draft_event):
+    """The measure changed after the comparison was shown: the choice made for it is not taken as
+    a choice for the new one, and a figure that now matches nothing saves."""
+    other = Difference.objects.filter(figures__measure="security_killed").distinct().get()
+    response = admin_client.post(reverse("admin:timeline_figure_add"), figure_post(draft_event, comparison=other.pk))
+    assert response.status_code == 200 and '<div class="figure-comparison">' in response.content.decode()
+    alone = figure_post(draft_event, measure="doctors_injured", scope="in Taldykorgan", comparison=other.pk)
+    assert admin_client.post(reverse("admin:timeline_figure_add"), alone).status_code == 302
+    assert not draft_event.figures.get().differences.exists()
