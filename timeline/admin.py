@@ -8,10 +8,12 @@ from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.options import ActionLocation
 from django.core.exceptions import ValidationError
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.forms.models import BaseInlineFormSet
+from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from simple_history.admin import SimpleHistoryAdmin
 
 from timeline import editing
@@ -29,6 +31,7 @@ from timeline.models import (
     Source,
     broken_quotes,
 )
+from timeline.models.differences import set_differences_of
 from timeline.passages import highlight, passages_of
 from timeline.text import fold
 from timeline.widgets import DATES_IN_WORDS
@@ -219,21 +222,160 @@ class CitationInline(admin.StackedInline):
     fields = ["source", "quote", "use_article_words", "claimant", "note"]
 
 
-class FigureInline(admin.StackedInline):
+class ScopeInput(forms.TextInput):
+    """A figure's scope: a text input offering, in a <datalist>, the scopes the figure's measure
+    already has (every measure's, when none is chosen yet); static/js/figure-scopes.js follows
+    the measure chosen since. The list is built on the server: it works without JavaScript."""
+
+    measure = ""
+    scopes = None  # {measure: [scope, ...]}, set by the form
+
+    class Media:
+        js = ["js/figure-scopes.js"]
+
+    def render(self, name, value, attrs=None, renderer=None):
+        scopes = self.scopes or {}
+        list_id = f"{(attrs or {}).get('id', name)}-scopes"
+        attrs = {**(attrs or {}), "list": list_id, "data-scopes": json.dumps(scopes, ensure_ascii=False)}
+        offered = scopes.get(self.measure, []) if self.measure else [s for group in scopes.values() for s in group]
+        options = format_html_join("", '<option value="{}"></option>', ((scope,) for scope in dict.fromkeys(offered)))
+        datalist = format_html('<datalist id="{}">{}</datalist>', list_id, options)
+        return super().render(name, value, attrs, renderer) + datalist
+
+
+class FigureForm(forms.ModelForm):
+    """A figure, in its own form and on its event's page: its scope chosen among its measure's
+    (Figure.clean folds a scope written differently only in case, spaces or punctuation into the
+    existing one), the differences it is in, and, for a new figure that counts what a difference
+    already compares, that comparison shown before anything is saved."""
+
+    differences = forms.ModelMultipleChoiceField(
+        queryset=Difference.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="In the differences",
+        help_text="Where the sources differ on numbers, the figures set side by side. Join only a difference whose "
+        "figures have this figure's measure and scope.",
+    )
+    # A text field, checked in clean(): a choice left over from a comparison the edited measure or
+    # scope no longer makes only brings the comparison back, never an error on a hidden field.
+    comparison = forms.CharField(label="Before saving", required=False, widget=forms.HiddenInput)
+
+    class Meta:
+        model = Figure
+        fields = "__all__"  # noqa: DJ007 (the admin narrows them to its fields)
+        widgets = {"scope": ScopeInput}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        mine = Q(figures=self.instance) if self.instance.pk else Q(pk__in=[])
+        numbers = Q(kind=Difference.Kind.NUMBER)
+        self.fields["differences"].queryset = Difference.objects.filter(numbers | mine).distinct()
+        if self.instance.pk and not self.is_bound:
+            self.initial["differences"] = [difference.pk for difference in self.instance.differences.all()]
+        if "scope" in self.fields:
+            widget = self.fields["scope"].widget
+            widget.scopes, widget.measure = Figure.objects.scopes(), self["measure"].value() or ""
+        self.joinable = self._joinable()
+        if self.joinable:
+            self.choices = [
+                *((str(difference.pk), f"Join the difference “{difference.topic}”") for difference in self.joinable),
+                ("alone", "Save without joining"),
+            ]
+            self.fields["comparison"].widget = forms.RadioSelect(choices=self.choices)
+
+    def _joinable(self):
+        """The differences whose figures count what this new figure counts (its measure, and its scope
+        once folded), and that the editor has not chosen already: nothing for a saved figure."""
+        if not self.is_bound or not self.instance._state.adding:
+            return []
+        measure = self.data.get(self.add_prefix("measure"), "")
+        scope = self.data.get(self.add_prefix("scope"), "").strip()
+        if not measure:
+            return []
+        self.compared = (measure, Figure.objects.existing_scope(measure, scope) or scope)
+        chosen = self.data.getlist(self.add_prefix("differences")) if hasattr(self.data, "getlist") else []
+        differences = Difference.objects.filter(figures__measure=measure, figures__scope=self.compared[1])
+        return list(differences.exclude(pk__in=[pk for pk in chosen if pk.isdigit()]).distinct())
+
+    def clean(self):
+        data = super().clean()
+        if self.joinable and data.get("comparison") not in dict(self.choices):
+            self.add_error("comparison", self._comparison())
+        elif self.joinable and data["comparison"] != "alone":
+            joined = next(d for d in self.joinable if str(d.pk) == data["comparison"])
+            data["differences"] = [*data.get("differences", []), joined]
+        return data
+
+    def _comparison(self):
+        """The comparison the new figure would join: the figures of its measure and scope, and it."""
+        measure, scope = self.compared
+        figures = Figure.objects.filter(measure=measure, scope=scope).select_related("source", "claimant")
+        new = Figure(
+            measure=measure,
+            value=self.cleaned_data.get("value"),
+            qualifier=self.cleaned_data.get("qualifier", ""),
+            claimant=self.cleaned_data.get("claimant"),
+            claimant_words=self.cleaned_data.get("claimant_words", ""),
+            reported_on=self.cleaned_data.get("reported_on"),
+            source=self.cleaned_data.get("source"),
+        )
+        context = {
+            "differences": self.joinable,
+            "figures": figures.order_by("reported_on", "source__published_on", "source__edition", "pk"),
+            "new": new,
+            "measure": Figure.Measure(measure).label if measure in Figure.Measure.values else measure,
+            "scope": scope,
+        }
+        return mark_safe(render_to_string("admin/timeline/figure/comparison.html", context))
+
+    def _save_m2m(self):
+        super()._save_m2m()
+        if "differences" in self.cleaned_data:
+            set_differences_of(self.instance, self.cleaned_data["differences"])
+
+
+FIGURE_FIELDS = [
+    "measure",
+    ("value", "qualifier"),
+    "scope",
+    ("claimant", "claimant_words"),
+    "reported_on",
+    "source",
+    "quote",
+    "note",
+    "differences",
+    "comparison",
+]
+
+
+class FigureFields:
+    """What a figure's form shows: to read only, the differences it is in, as a list."""
+
+    def get_fields(self, request, obj=None):
+        if not self.has_change_permission(request, obj):
+            return [*(f for f in self.fields if f not in ("differences", "comparison")), "in_differences"]
+        return self.fields
+
+    @admin.display(description="In the differences")
+    def in_differences(self, figure):
+        return ", ".join(str(difference) for difference in figure.differences.all()) if figure.pk else "—"
+
+
+class FigureInlineForm(QuotedPassageForm, FigureForm):
+    """A figure on its event's page: its scope, differences and comparison, and a refused quote
+    shown against the article's nearest passage."""
+
+
+class FigureInline(FigureFields, admin.StackedInline):
     model = Figure
+    form = FigureInlineForm
     formset = PublicPassagesFormSet
-    form = QuotedPassageForm
     formfield_overrides = DATES_IN_WORDS
     extra = 0
-    autocomplete_fields = ["source"]
+    autocomplete_fields = ["source", "claimant"]
     fields = [
-        "measure",
-        ("value", "qualifier"),
-        "scope",
-        "claimant",
-        "reported_on",
-        "source",
-        "quote",
+        *(name for name in FIGURE_FIELDS if name != "note"),
         "use_article_words",
         "note",
     ]
@@ -725,12 +867,22 @@ class CitationAdmin(PassageAdmin):
 
 
 @admin.register(Figure)
-class FigureAdmin(PassageAdmin):
-    list_display = ["measure", "display_value", "claimant", "reported_on", "source", "event"]
-    list_filter = ["measure", ("source", admin.RelatedOnlyFieldListFilter)]
-    list_select_related = ["event", "source"]
-    search_fields = ["quote", "claimant", "event__title"]
-    autocomplete_fields = ["event", "source"]
+class FigureAdmin(FigureFields, PassageAdmin):
+    form = FigureForm
+    list_display = ["measure", "display_value", "scope", "claimed_by", "reported_on", "source", "event"]
+    list_filter = [
+        "measure",
+        ("claimant", admin.RelatedOnlyFieldListFilter),
+        ("source", admin.RelatedOnlyFieldListFilter),
+    ]
+    list_select_related = ["event", "source", "claimant"]
+    search_fields = ["quote", "claimant_words", "claimant__search_names", "scope", "event__title"]
+    autocomplete_fields = ["event", "source", "claimant"]
+    fields = ["event", *FIGURE_FIELDS]
+
+    @admin.display(description="Claimed by", ordering="claimant__name")
+    def claimed_by(self, figure):
+        return figure.claimed_by
 
 
 class PositionInline(admin.StackedInline):

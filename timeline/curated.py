@@ -81,6 +81,7 @@ FIXTURES = {
             "value",
             "qualifier",
             "claimant",
+            "claimant_words",
             "reported_on",
             "quote",
             "note",

@@ -195,15 +195,15 @@ def validate(doc):
                 fields = {k: v for k, v in item.items() if k not in ("source", "id", *DERIVED)}
                 if model is Figure:
                     fields["reported_on"] = _date(fields["reported_on"])
-                claimant = fields.pop("claimant", None) if model is Citation else None
+                claimant = fields.pop("claimant", None)
                 if claimant and claimant not in known["actors"]:
                     where_claimant = f"{where}, {kind}[{position}].claimant"
                     problems.append(Problem(where_claimant, f"no actor has the id {claimant!r}"))
                 problems += _model_problems(
                     f"{where}, {kind}[{position}]",
                     model(source=source, **fields),
-                    # The source, and a citation's claimant, may not be saved yet.
-                    exclude=["event", "source", *(["claimant"] if model is Citation else [])],
+                    # The source, and a claimant, may not be saved yet.
+                    exclude=["event", "source", "claimant"],
                 )
                 if model is Citation:
                     cited.append(source)
@@ -334,7 +334,7 @@ def _citations_of(row, event, source_of, lookup):
     ]
 
 
-def _figures_of(row, event, source_of):
+def _figures_of(row, event, source_of, lookup):
     return [
         Figure(
             event=event,
@@ -342,7 +342,8 @@ def _figures_of(row, event, source_of):
             measure=f["measure"],
             value=f["value"],
             qualifier=f["qualifier"],
-            claimant=f["claimant"],
+            claimant=lookup(Actor, "actors", f["claimant"]) if f.get("claimant") else None,
+            claimant_words=f.get("claimant_words", ""),
             reported_on=_date(f["reported_on"]),
             scope=f.get("scope", ""),
             quote=f["quote"],
@@ -409,7 +410,7 @@ def _import(doc, note, progress, progress_every):
                 _fields(Citation),
             )
             figures += update_in_place(
-                list(event.figures.all()), _figures_of(row, event, source_of), _passage_key, _fields(Figure)
+                list(event.figures.all()), _figures_of(row, event, source_of, lookup), _passage_key, _fields(Figure)
             )
 
         try:

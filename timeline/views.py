@@ -371,7 +371,7 @@ def figure_list(request):
     and scope, since only numbers that count the same thing over the same ground compare."""
     figures = (
         Figure.objects.published()
-        .select_related("source", "event")
+        .select_related("source", "event", "claimant")
         .prefetch_related(Prefetch("differences", queryset=Difference.objects.published()))
     )
     groups = {}
@@ -582,13 +582,15 @@ def _entity_list(request, model, title):
     return render(request, "timeline/entity_list.html", {"entities": entities, "title": title})
 
 
-def _entity_detail(request, entity, events, query_name):
-    """An actor's or a place's page: who or what it is, and the first events that involve it."""
+def _entity_detail(request, entity, events, query_name, figures=()):
+    """An actor's or a place's page: who or what it is, the first events that involve it, and
+    the numbers an actor gave."""
     context = {
         "entity": entity,
         "events": events[:PAGE_SIZE],
         "event_count": events.count(),
         "timeline_query": query_with(QueryDict(), **{query_name: entity.slug}),
+        "figures": figures,
     }
     return _preview_marked(render(request, "timeline/entity_detail.html", context), entity)
 
@@ -604,7 +606,8 @@ def actor_list(request):
 def actor_detail(request, slug):
     actor = _public_or_preview(request, Actor, slug)
     events = Event.objects.published().involving([actor])
-    return _entity_detail(request, actor, events, "actor")
+    figures = Figure.objects.published().filter(claimant=actor).select_related("source", "claimant")
+    return _entity_detail(request, actor, events, "actor", list(figures))
 
 
 @require_GET

@@ -70,10 +70,10 @@ class Passage(Quoted):
     measure: str = ""
     value: int | None = None
     qualifier: str = ""
-    claimant: str = ""
+    claimant_words: str = ""  # a figure's claimant as the article words it
     reported_on: datetime.date | None = None
     scope: str = ""
-    claimant_actor: Actor | None = None  # a citation's claimant (a figure's claimant is text)
+    claimant_actor: Actor | None = None  # a citation's or a figure's claimant
     text_fragment: str = ""
 
     @property
@@ -204,13 +204,24 @@ class RelatedRows:
             )
             self.citations[event_id].append(passage)
         self.figures = collections.defaultdict(list)
-        columns = "id, source_id, quote, note, measure, value, qualifier, claimant, reported_on, scope, text_fragment"
-        for event_id, pk, source_id, *fields, reported_on, scope, fragment in self._rows(
+        columns = (
+            "id, source_id, claimant_id, quote, note, measure, value, qualifier, claimant_words, reported_on, scope, "
+            "text_fragment"
+        )
+        for event_id, pk, source_id, claimant_id, *fields, reported_on, scope, fragment in self._rows(
             Figure, columns, "figures" in read
         ):
             source = sources[source_id]
             passage = Passage(
-                pk, Figure.anchor_prefix, source_id, source, *fields, _day(reported_on), scope, text_fragment=fragment
+                pk,
+                Figure.anchor_prefix,
+                source_id,
+                source,
+                *fields,
+                _day(reported_on),
+                scope,
+                claimant_actor=actors[claimant_id] if claimant_id else None,
+                text_fragment=fragment,
             )
             self.figures[event_id].append(passage)
         for group in self.figures.values():  # Figure.Meta.ordering

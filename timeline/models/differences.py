@@ -144,3 +144,19 @@ class PositionRelation(models.Model):
         ]
         if self.difference_id and any(p.difference_id != self.difference_id for p in positions):
             raise ValidationError("Both positions must belong to this difference.")
+
+
+def set_differences_of(figure, differences):
+    """Make ``figure`` one of the figures of exactly ``differences`` (the figure's own form lets
+    an editor choose them). Written from each difference's side, so that its history records the
+    change; and each difference changed moves to its next version, so that an editor who has it
+    open cannot overwrite the change without being told."""
+    wanted = {difference.pk: difference for difference in differences}
+    current = {difference.pk: difference for difference in figure.differences.all()}
+    for pk in wanted.keys() - current.keys():
+        wanted[pk].figures.add(figure)
+    for pk in current.keys() - wanted.keys():
+        current[pk].figures.remove(figure)
+    changed = wanted.keys() ^ current.keys()
+    if changed:
+        Difference.objects.filter(pk__in=changed).update(version=models.F("version") + 1)

@@ -14,6 +14,7 @@ from timeline.models.common import (
     MAX_SPAN,
     TIMELINE_START,
     DateBasis,
+    PassageQuerySet,
     QuotedPassage,
     SlugQuerySet,
     Status,
@@ -23,6 +24,7 @@ from timeline.models.common import (
     span_in_words,
 )
 from timeline.models.sources import Actor, Place, Source
+from timeline.text import fold, words
 
 
 class EventQuerySet(SlugQuerySet):
@@ -99,7 +101,7 @@ class EventQuerySet(SlugQuerySet):
         from all of them, then says more than was known)."""
         # Not the sources' full texts: a page of events would drag each one in hundreds of times.
         citations = Citation.objects.select_related("source", "claimant").defer("source__text")
-        figures = Figure.objects.select_related("source").defer("source__text")
+        figures = Figure.objects.select_related("source", "claimant").defer("source__text")
         events = self
         if known_on:
             citations = citations.filter(source__published_on__lte=known_on)
@@ -383,6 +385,32 @@ def claimed_by_a_party(claimant, source):
     return claimant.party_to_conflict if claimant else source.party_to_conflict
 
 
+def scope_key(scope):
+    """What two ways of writing one scope share: its letters and digits, case and accents
+    folded. "Nationwide", "nation-wide" and " nationwide." have the same key; "across the
+    country" does not have the key of "nationwide": different words are never merged here."""
+    return "".join(words(scope))
+
+
+class FigureQuerySet(PassageQuerySet):
+    def scopes(self):
+        """{measure: [scope, ...]}: the scopes each measure already has, the most used first."""
+        pairs = self.values("measure", "scope").annotate(uses=Count("pk")).order_by("measure", "-uses", "scope")
+        scopes = {}
+        for pair in pairs:
+            if pair["scope"]:
+                scopes.setdefault(pair["measure"], []).append(pair["scope"])
+        return scopes
+
+    def existing_scope(self, measure, scope):
+        """The scope, as the figures of ``measure`` already write it, of which ``scope`` differs only
+        by case, spaces or punctuation (the most used such spelling); None when there is none."""
+        key = scope_key(scope)
+        if not key:
+            return None
+        return next((s for s in self.scopes().get(measure, []) if scope_key(s) == key), None)
+
+
 class Figure(QuotedPassage):
     class Measure(models.TextChoices):
         SECURITY_KILLED = "security_killed", "Security personnel killed"
@@ -411,14 +439,31 @@ class Figure(QuotedPassage):
     qualifier = models.CharField(
         max_length=50, blank=True, help_text="As written: “more than”, “about”, “nearly”, “up to”, “dozens”."
     )
-    claimant = models.CharField(max_length=200, help_text="Who gave the number: “the interior ministry”, “police”.")
+    claimant = models.ForeignKey(
+        Actor,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="figures_claimed",
+        help_text="Who gave the number (“the interior ministry said”); blank when it is the article's own reporting.",
+    )
+    claimant_words = models.CharField(
+        "claimant, as the article puts it",
+        max_length=200,
+        blank=True,
+        help_text="The article's words for who gave the number, as written: “the interior ministry”, “officials”. "
+        "With no claimant, the words that attribute the number without naming anyone (“it also became known”), "
+        "or blank for the article's own reporting.",
+    )
     reported_on = models.DateField(help_text="The day the number was reported.")
     scope = models.CharField(
         max_length=200,
         blank=True,
         help_text="What exactly the number covers, where the article says: “in Almaty”, “nationwide”, “so far”. "
-        "Figures are compared only with figures of the same measure and scope.",
+        "Figures are compared only with figures of the same measure and scope: choose one of the measure's "
+        "scopes where it fits; one written differently only in case, spaces or punctuation becomes the existing one.",
     )
+    objects = FigureQuerySet.as_manager()
     history = HistoricalRecords()
     anchor_prefix = "f"
 
@@ -426,10 +471,13 @@ class Figure(QuotedPassage):
         ordering = ["measure", "reported_on", "source__published_on", "id"]
 
     def __str__(self):
-        return f"{self.get_measure_display()}: {self.display_value} ({self.claimant}, {self.source.slug})"
+        return f"{self.get_measure_display()}: {self.display_value} ({self.claimed_by}, {self.source.slug})"
 
     def clean(self):
         super().clean()
+        if self.measure and self.scope:
+            others = Figure.objects.exclude(pk=self.pk) if self.pk else Figure.objects.all()
+            self.scope = others.existing_scope(self.measure, self.scope) or self.scope.strip()
         if self.value is None and not self.qualifier:
             raise ValidationError({"value": "Give the number, or a qualifier such as “dozens” when there is none."})
         if self.source_or_none and self.reported_on and self.reported_on > self.source.published_on:
@@ -439,6 +487,24 @@ class Figure(QuotedPassage):
                     "it cannot report a number on a later day."
                 }
             )
+
+    @property
+    def claimed_by(self):
+        """Who gave the number, in words: the claimant's name, "not named (‘it also became known’)",
+        or "the article's own reporting"."""
+        if self.claimant_id:
+            return self.claimant.name
+        if self.claimant_words:
+            return f"not named (“{self.claimant_words}”)"
+        return "the article's own reporting"
+
+    @property
+    def claimant_words_differ(self):
+        """Whether the article's words for the claimant are not simply the claimant's name: pages
+        then show them beside it (“officials” for the Government of Kazakhstan)."""
+        return bool(self.claimant_words) and not (
+            self.claimant_id and fold(self.claimant_words) == fold(self.claimant.name)
+        )
 
     @property
     def display_value(self):

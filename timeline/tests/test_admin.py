@@ -147,7 +147,8 @@ def event_form(event=None, citations=(), figures=(), **fields):
 
 def figure_row(source, **fields):
     """A figure of the event form: 12 people detained, as the police told ``source``."""
-    row = {"measure": "detained", "value": 12, "qualifier": "", "claimant": "police", "reported_on": "2022-01-06"}
+    row = {"measure": "detained", "value": 12, "qualifier": "", "claimant_words": "police"}
+    row["reported_on"] = "2022-01-06"
     return row | {"source": source.pk, "quote": "12 people were detained"} | fields
 
 
@@ -374,3 +375,130 @@ def test_quotes_broken_by_an_edited_source_are_reported(admin_client, curated, c
     with pytest.raises(CommandError, match="no longer occur"):
         call_command("check_quotes")
     assert "almaty-ringed-by-checkpoints\ttass" in capsys.readouterr().out
+
+
+# A figure's form: its claimant, its scope among its measure's, the differences it is in -----------
+
+
+@pytest.fixture
+def draft_event(curated):
+    """A draft event citing AFP's first edition: its figures may be added and changed on their own."""
+    event = Event.objects.create(
+        slug="draft-detentions", title="Draft", summary="S.", category="security", date="2022-01-06",
+        date_basis="stated", status=Event.Status.DRAFT,
+    )  # fmt: skip
+    Citation.objects.create(event=event, source=Source.objects.get(slug="moscow-times-afp"), quote="detained about")
+    return event
+
+
+def figure_post(event, **fields):
+    """POST data for the figure add form, as the admin page sends it."""
+    ministry = Actor.objects.get(slug="kazakh-interior-ministry")
+    data = {
+        "event": event.pk, "measure": "detained", "value": "2000", "qualifier": "about",
+        "scope": "so far; no place given", "claimant": ministry.pk, "claimant_words": "The interior ministry",
+        "reported_on": "2022-01-06", "source": Source.objects.get(slug="moscow-times-afp").pk,
+        "quote": "detained about 2,000 people so far", "note": "",
+    }  # fmt: skip
+    return data | fields
+
+
+def test_the_scope_field_offers_the_scopes_of_the_figures_measure(admin_client, curated):
+    figure = Figure.objects.filter(measure="detained").first()
+    html = admin_client.get(reverse("admin:timeline_event_change", args=[figure.event_id])).content.decode()
+    row = html[html.index(f'id="figures-{list(figure.event.figures.all()).index(figure)}"') :]
+    scope_input = re.search(r'<input[^>]*name="figures-\d+-scope"[^>]*>', row).group(0)
+    list_id = re.search(r'list="([^"]+)"', scope_input).group(1)
+    datalist = re.search(rf'<datalist id="{re.escape(list_id)}">(.*?)</datalist>', row).group(1)
+    offered = re.findall(r'<option value="([^"]*)">', datalist)
+    assert sorted(offered) == sorted(Figure.objects.scopes()["detained"])
+    assert "so far; no place given" in offered and "nationwide" not in offered
+    assert "js/figure-scopes.js" in html  # which follows the measure chosen since
+
+
+def test_a_scope_written_differently_only_in_case_spaces_or_punctuation_becomes_the_existing_one(
+    admin_client, draft_event
+):
+    data = figure_post(draft_event, scope="So far, no place  given.", comparison="alone")
+    response = admin_client.post(reverse("admin:timeline_figure_add"), data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    assert draft_event.figures.get().scope == "so far; no place given"
+
+
+def test_other_words_are_another_scope_not_folded(admin_client, draft_event):
+    """“across the country” is not “nationwide”: different words are for the editors to judge."""
+    data = figure_post(draft_event, measure="people_wounded", scope="across the country", value="1000", qualifier="")
+    assert admin_client.post(reverse("admin:timeline_figure_add"), data).status_code == 302
+    assert draft_event.figures.get().scope == "across the country"
+
+
+def test_a_new_figure_shows_the_comparison_it_would_join_before_it_is_saved(admin_client, draft_event):
+    difference = Difference.objects.filter(figures__scope="so far; no place given").distinct().get()
+    response = admin_client.post(reverse("admin:timeline_figure_add"), figure_post(draft_event))
+    assert response.status_code == 200
+    assert not draft_event.figures.exists()  # not saved yet
+    html = response.content.decode()
+    comparison = html[html.index('<div class="figure-comparison">') :].split("</div>")[0]
+    for figure in Figure.objects.filter(measure="detained", scope="so far; no place given").select_related("source"):
+        assert f"<td>{figure.display_value}</td>" in comparison
+        assert figure.source.label in comparison
+    assert "Interior Ministry of Kazakhstan: “the interior ministry”" in comparison
+    assert f"Join the difference “{difference.topic}”" in html and "Save without joining" in html
+
+    data = figure_post(draft_event, comparison=str(difference.pk))
+    assert admin_client.post(reverse("admin:timeline_figure_add"), data).status_code == 302
+    figure = draft_event.figures.get()
+    assert difference in figure.differences.all()
+
+
+def test_a_new_figure_may_be_saved_without_joining(admin_client, draft_event):
+    data = figure_post(draft_event, comparison="alone")
+    assert admin_client.post(reverse("admin:timeline_figure_add"), data).status_code == 302
+    assert not draft_event.figures.get().differences.exists()
+
+
+def test_a_figure_joins_and_leaves_differences_from_its_own_form(admin_client, draft_event):
+    difference = Difference.objects.filter(figures__scope="so far; no place given").distinct().get()
+    version = difference.version
+    data = figure_post(draft_event, differences=[difference.pk])  # chosen: no comparison to show first
+    assert admin_client.post(reverse("admin:timeline_figure_add"), data).status_code == 302
+    figure = draft_event.figures.get()
+    assert list(figure.differences.all()) == [difference]
+    difference.refresh_from_db()
+    assert difference.version == version + 1  # an editor with the difference open is told
+    assert difference.history.first().history_type == "~"  # the difference's history records it
+
+    url = reverse("admin:timeline_figure_change", args=[figure.pk])
+    form = admin_client.get(url).content.decode()
+    assert re.search(rf'<input[^>]*name="differences" value="{difference.pk}"[^>]*checked', form)
+    assert admin_client.post(url, figure_post(draft_event)).status_code == 302  # no box ticked
+    assert not figure.differences.exists()
+
+
+def test_a_figure_added_on_its_events_page_shows_the_comparison_too(admin_client, curated):
+    afp = Source.objects.get(slug="moscow-times-afp")
+    figure = {
+        "measure": "detained", "value": "2000", "qualifier": "about", "scope": "so far; no place given",
+        "claimant_words": "the interior ministry", "reported_on": "2022-01-06", "source": afp.pk,
+        "quote": "detained about 2,000 people so far",
+    }  # fmt: skip
+    citations = [{"source": afp.pk, "quote": "detained about 2,000 people so far"}]
+    response = add_event(admin_client, date="2022-01-06", citations=citations, figures=[figure])
+    assert response.status_code == 200
+    assert '<div class="figure-comparison">' in response.content.decode()
+    assert not Event.objects.filter(slug="mayors-office-stormed").exists()
+    figure["comparison"] = "alone"  # the second save
+    response = add_event(admin_client, date="2022-01-06", citations=citations, figures=[figure])
+    assert response.status_code == 302, response.content.decode()[:3000]
+    assert Event.objects.get(slug="mayors-office-stormed").figures.count() == 1
+
+
+def test_a_choice_left_from_another_comparison_shows_the_comparison_again(admin_client, draft_event):
+    """The measure changed after the comparison was shown: the choice made for it is not taken as
+    a choice for the new one, and a figure that now matches nothing saves."""
+    other = Difference.objects.filter(figures__measure="security_killed").distinct().get()
+    response = admin_client.post(reverse("admin:timeline_figure_add"), figure_post(draft_event, comparison=other.pk))
+    assert response.status_code == 200 and '<div class="figure-comparison">' in response.content.decode()
+    alone = figure_post(draft_event, measure="doctors_injured", scope="in Taldykorgan", comparison=other.pk)
+    assert admin_client.post(reverse("admin:timeline_figure_add"), alone).status_code == 302
+    assert not draft_event.figures.get().differences.exists()

@@ -575,3 +575,30 @@ def test_a_newsroom_can_frame_the_embed_and_nothing_else(newsroom, page):
     site_heading = page.frame_locator("#timeline").get_by_role("heading", name="The January 2022 unrest in Kazakhstan")
     expect(site_heading).to_have_count(0)
     assert any("frame-ancestors" in error for error in page.console_errors), page.console_errors
+
+
+def test_a_figures_scope_offers_the_scopes_of_the_measure_chosen(site, page, monkeypatch):
+    """The datalist follows the measure chosen, in the figure's form and in a figure added on its
+    event's page (a copy of the empty form, whose list id Django renumbers), under the strict CSP."""
+    sign_in_as_editor(site, page, monkeypatch)
+
+    def offered(selector):
+        return page.eval_on_selector(
+            selector, "input => [...document.getElementById(input.getAttribute('list')).options].map(o => o.value)"
+        )
+
+    page.goto(site + "/admin/timeline/figure/add/")
+    page.select_option("#id_measure", "detained")
+    page.focus("#id_scope")
+    assert sorted(offered("#id_scope")) == ["in Almaty, by Thursday 6 January", "so far; no place given"]
+    page.select_option("#id_measure", "average_salary_usd")
+    assert offered("#id_scope") == ["monthly average, nationwide"]
+
+    event = Event.objects.get(slug="cabinet-resigns")
+    page.goto(site + f"/admin/timeline/event/{event.pk}/change/")
+    page.locator(".add-row a", has_text="Add another Figure").click()
+    row = f"#id_figures-{event.figures.count()}"
+    page.select_option(f"{row}-measure", "attackers")
+    page.focus(f"{row}-scope")
+    assert offered(f"{row}-scope") == ["in Almaty"]
+    assert page.console_errors == []

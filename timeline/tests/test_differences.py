@@ -33,7 +33,7 @@ def difference(make_event, source):
             source=where,
             measure="detained",
             value=value,
-            claimant="police",
+            claimant_words="police",
             reported_on=where.published_on,
             quote=quote,
         )

@@ -73,7 +73,9 @@ def test_export_has_the_public_shape_and_validates_against_the_schema(client, cu
     } <= set(doc["sources"][0])
     assert all(set(event) >= EVENT_FIELDS for event in doc["events"])
     figure = next(f for e in doc["events"] for f in e["figures"])
-    assert {"measure", "value", "qualifier", "claimant", "reported_on", "source", "quote"} <= set(figure)
+    assert {"measure", "value", "qualifier", "claimant", "claimant_words", "reported_on", "source", "quote"} <= set(
+        figure
+    )
     assert "seed_file" not in doc["sources"][0]  # an internal file name: readers never see one
 
 
@@ -259,6 +261,29 @@ def test_figures_csv_has_one_row_per_figure(client, curated):
     assert {("moscow-times-afp", "13"), ("afp-update", "18")} <= killed
 
 
+def test_a_figures_claimant_is_exported_as_its_actor_with_the_articles_words(client, curated):
+    """JSON: the actor's id, as a citation's claimant, with the words beside it; CSV: the actor's
+    name and id, and the words; an unattributed number has no claimant in either."""
+    ministry = Figure.objects.get(claimant__slug="kazakh-interior-ministry", claimant_words="the Interior Ministry")
+    own = Figure.objects.filter(claimant=None, claimant_words="").select_related("event").first()
+    doc = export_json(client)
+    figures = {(e["id"], f["quote"]): f for e in doc["events"] for f in e["figures"]}
+    exported = figures[ministry.event.slug, ministry.quote]
+    assert (exported["claimant"], exported["claimant_words"]) == ("kazakh-interior-ministry", "the Interior Ministry")
+    assert (figures[own.event.slug, own.quote]["claimant"], figures[own.event.slug, own.quote]["claimant_words"]) == (
+        None,
+        "",
+    )
+    rows = {(r["event_id"], r["quote"]): r for r in csv_rows(get_export(client, "timeline:export_figures_csv"))}
+    row = rows[ministry.event.slug, ministry.quote]
+    assert (row["claimant"], row["claimant_id"], row["claimant_words"]) == (
+        "Interior Ministry of Kazakhstan",
+        "kazakh-interior-ministry",
+        "the Interior Ministry",
+    )
+    assert rows[own.event.slug, own.quote]["claimant"] == rows[own.event.slug, own.quote]["claimant_id"] == ""
+
+
 def test_spreadsheet_formulas_are_defused():
     row = ["=HYPERLINK(1)", "@SUM", "+1", "-1", "Plain text", 12, None]
     assert spreadsheet_safe(row) == ["'=HYPERLINK(1)", "'@SUM", "'+1", "'-1", "Plain text", 12, None]
@@ -354,6 +379,31 @@ def test_round_trip_export_import_into_an_empty_database_export(client, curated,
     before.pop("generated_at")
     after.pop("generated_at")
     assert after == before
+
+
+def test_an_import_keeps_each_figures_claimant_and_words(client, curated, tmp_path):
+    def claimants():
+        return sorted(Figure.objects.values_list("event__slug", "quote", "claimant__slug", "claimant_words"))
+
+    before = claimants()
+    assert any(slug for _, _, slug, _ in before) and any(words for *_, words in before)
+    path = exported(client, tmp_path)
+    Figure.objects.update(claimant=None, claimant_words="")
+    call_command("import_timeline", str(path), note="Figures' claimants restored.")
+    assert claimants() == before
+
+
+def test_an_import_refuses_a_figure_claimant_that_is_no_actor(client, curated, tmp_path, capsys):
+    doc = export_json(client)
+    event = next(e for e in doc["events"] if e["figures"])
+    event["figures"][0]["claimant"] = "the-interior-ministry"
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(doc))
+    with pytest.raises(CommandError, match="1 problem"):
+        call_command("import_timeline", str(path))
+    assert f"event '{event['id']}', figures[0].claimant: no actor has the id 'the-interior-ministry'" in (
+        capsys.readouterr().err
+    )
 
 
 def test_importing_again_updates_in_place(client, curated, tmp_path, capsys):

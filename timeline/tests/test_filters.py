@@ -263,7 +263,7 @@ def many_events(db, source):
     )
     Citation.objects.bulk_create(Citation(event=e, source=source, quote="Protesters stormed") for e in events)
     Figure.objects.bulk_create(
-        Figure(event=e, source=source, quote="Protesters stormed", measure="detained", value=i, claimant="police",
+        Figure(event=e, source=source, quote="Protesters stormed", measure="detained", value=i, claimant_words="police",
                reported_on=source.published_on)
         for i, e in enumerate(events)
     )  # fmt: skip

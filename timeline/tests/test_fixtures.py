@@ -24,6 +24,8 @@ from timeline.models import (
     Source,
     refresh_all_text_fragments,
 )
+from timeline.models.events import scope_key
+from timeline.text import fold
 
 pytestmark = pytest.mark.django_db
 
@@ -179,6 +181,7 @@ def test_the_words_table_compares_sources_on_every_subject(curated):
 
 def test_claimants_are_recorded_and_parties_marked(curated):
     assert Citation.objects.exclude(claimant=None).count() >= 40
+    assert Figure.objects.exclude(claimant=None).count() >= 25
     assert Actor.objects.filter(party_to_conflict=True).exists()
     assert Source.objects.get(slug="tass").party_to_conflict  # the state news agency of a state whose troops were sent
 
@@ -273,3 +276,38 @@ def test_a_seed_file_no_source_names_is_reported_and_kept(curated, tmp_path, cap
     call_command("dump_curated", fixtures=tmp_path / "fixtures", seeds=tmp_path / "seeds", verbosity=0)
     assert "No source names" in capsys.readouterr().err
     assert (tmp_path / "seeds" / "deleted-source.txt").exists()
+
+
+#: How far from a figure's passage the article may name who gave the number ("Officials said
+#: more than 1,000 people had been wounded in the unrest, with nearly 400 admitted to hospital").
+CLAIMANT_REACH = 200
+
+
+def test_every_figures_claimant_words_are_the_articles_and_name_its_actor(curated):
+    """The words kept for a figure's claimant are the article's own, written in or beside the
+    passage; and when the figure has an actor, they name that actor: one of its name variants
+    (“the” aside), or words that contain one (“the government’s statistics”)."""
+    for figure in Figure.objects.select_related("source", "claimant").exclude(claimant_words=""):
+        start, end = figure.span
+        near = fold(figure.source.text[max(0, start - CLAIMANT_REACH) : end + CLAIMANT_REACH])
+        words = fold(figure.claimant_words)
+        assert words in near, f"F{figure.pk}: {figure.claimant_words!r} is not near its passage"
+        if figure.claimant_id:
+            names = {fold(name) for name in figure.claimant.names}
+            assert words.removeprefix("the ") in names or any(name in words for name in names), (
+                f"F{figure.pk}: {figure.claimant_words!r} does not name {figure.claimant.slug}"
+            )
+
+
+def test_a_figures_claimant_agrees_with_the_citation_of_the_same_words(curated):
+    """A figure and a citation of its event that quote the same sentence name the same claimant."""
+    for figure in Figure.objects.select_related("event"):
+        for citation in figure.event.citations.filter(source=figure.source_id):
+            if figure.quote in citation.quote:
+                assert citation.claimant_id == figure.claimant_id, f"F{figure.pk} and C{citation.pk}"
+
+
+def test_no_measure_has_two_spellings_of_one_scope(curated):
+    for measure, scopes in Figure.objects.scopes().items():
+        keys = [scope_key(scope) for scope in scopes]
+        assert len(keys) == len(set(keys)), (measure, scopes)

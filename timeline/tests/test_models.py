@@ -37,7 +37,7 @@ def test_a_figure_quote_is_checked_too_and_needs_a_value_or_qualifier(make_event
         event=make_event(),
         source=source,
         measure=Figure.Measure.DETAINED,
-        claimant="police",
+        claimant_words="police",
         reported_on="2022-01-06",
         quote="12 people were detained",
     )
@@ -219,3 +219,75 @@ def test_a_misquote_is_refused_with_the_nearest_passage_named(source):
     message = refused.value.message_dict["quote"][0]
     assert "does not occur in the text of" in message
     assert "Its nearest passage, 97% alike: “Protesters stormed the mayor's office”." in message
+
+
+# Migration 0014: a figure's free-text claimant becomes an actor -----------------------------------
+
+from django.db.migrations.executor import MigrationExecutor  # noqa: E402
+
+BEFORE, AFTER = ("timeline", "0013_seed_file_derived"), ("timeline", "0014_figure_claimant_actor")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_turns_free_text_claimants_into_actors_and_keeps_the_words():
+    executor = MigrationExecutor(connection)
+    executor.migrate([BEFORE])
+    old = executor.loader.project_state([BEFORE]).apps
+    try:
+        names = ("Actor", "Event", "Source", "Figure")
+        Actor_, Event_, Source_, Figure_ = (old.get_model("timeline", name) for name in names)
+        ministry = Actor_.objects.create(
+            slug="kazakh-interior-ministry", name="Interior Ministry of Kazakhstan", kind="government",
+            aliases=["interior ministry", "Kazakh interior ministry"],
+            search_names="interior ministry of kazakhstan\ninterior ministry\nkazakh interior ministry",
+        )  # fmt: skip
+        Actor_.objects.create(slug="afp", name="AFP", kind="media", search_names="afp")
+        source = Source_.objects.create(
+            slug="wire", title="Wire", published_on="2022-01-06", kind="wire", seed_file="w.txt", rights_holder="AFP",
+            text="The Interior Ministry said 12 people were detained.",
+        )  # fmt: skip
+        event = Event_.objects.create(
+            slug="e", title="E", summary="S", category="security", date="2022-01-05", date_basis="stated"
+        )
+        written = {
+            "the interior ministry": "",
+            "the Interior Ministry": "",
+            "the Kazakh interior ministry (statement read on state television)": "In Almaty only.",
+            "AFP (its own summary)": "",
+            "a shopkeeper": "",
+        }
+        for number, (claimant, note) in enumerate(written.items()):
+            Figure_.objects.create(
+                event=event, source=source, measure="detained", value=number, qualifier="", claimant=claimant,
+                reported_on="2022-01-06", quote="12 people were detained", note=note,
+            )  # fmt: skip
+        executor = MigrationExecutor(connection)
+        executor.migrate([AFTER])
+        new = executor.loader.project_state([AFTER]).apps.get_model("timeline", "Figure")
+        figures = {f.value: f for f in new.objects.all()}
+        assert [(f.claimant_id, f.claimant_words) for f in figures.values()] == [
+            (ministry.pk, "the interior ministry"),  # three spellings, one actor, each spelling kept
+            (ministry.pk, "the Interior Ministry"),
+            (ministry.pk, "the Kazakh interior ministry"),
+            (None, ""),  # the article's own reporting: no claimant, as a citation's
+            (None, "a shopkeeper"),  # no actor has the name: kept as written, for an editor to decide
+        ]
+        assert figures[2].note == "In Almaty only. The ministry's statement was read on state television."
+    finally:
+        executor = MigrationExecutor(connection)
+        executor.migrate(executor.loader.graph.leaf_nodes())
+
+
+def test_a_scope_written_differently_only_in_case_spaces_or_punctuation_is_the_existing_one(make_event, source):
+    event = make_event()
+    common = {"event": event, "source": source, "value": 12, "reported_on": "2022-01-06", "quote": "12 people were"}
+    Figure.objects.create(measure="detained", scope="so far; no place given", **common)
+    again = Figure(measure="detained", scope=" So far,  no place given. ", **common)
+    again.full_clean()
+    assert again.scope == "so far; no place given"
+    other_words = Figure(measure="detained", scope="so far, nationwide", **common)
+    other_words.full_clean()
+    assert other_words.scope == "so far, nationwide"
+    other_measure = Figure(measure="people_wounded", scope="So far, no place given", **common)
+    other_measure.full_clean()
+    assert other_measure.scope == "So far, no place given"  # scopes are compared within one measure

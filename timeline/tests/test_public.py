@@ -42,7 +42,7 @@ def police_figure(event, source, measure):
         source=source,
         measure=measure,
         value=12,
-        claimant="police",
+        claimant_words="police",
         reported_on=datetime.date(2022, 1, 6),
         quote="Police said 12 people were detained",
     )

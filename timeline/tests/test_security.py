@@ -49,7 +49,7 @@ def planted(db):
     event.places.add(place)
     Citation.objects.create(event=event, source=source, quote=f"Quoted {PAYLOAD} passage.", note=PAYLOAD)
     Figure.objects.create(
-        event=event, source=source, measure="detained", value=3, claimant=f"Police {PAYLOAD}",
+        event=event, source=source, measure="detained", value=3, claimant_words=f"Police {PAYLOAD}",
         reported_on=datetime.date(2022, 1, 6), quote=f"Quoted {PAYLOAD}", scope=f"Scope {PAYLOAD}",
     )  # fmt: skip
     return event

@@ -83,7 +83,7 @@ def test_the_timeline_shows_every_published_event_of_the_curated_data(client, cu
 
 
 def test_event_page_shows_quotes_sources_actors_places_and_figures(client, curated):
-    figure = Figure.objects.select_related("event", "source").first()
+    figure = Figure.objects.select_related("event", "source", "claimant").exclude(claimant=None).first()
     event = figure.event
     html = client.get(event.get_absolute_url()).content.decode()
     assert event.title in html
@@ -93,7 +93,27 @@ def test_event_page_shows_quotes_sources_actors_places_and_figures(client, curat
         assert actor.name in html
     for place in event.places.all():
         assert place.name in html
-    assert figure.claimant in html and figure.display_value in html
+    row = html[html.index(f'<tr id="{figure.anchor}">') :].split("</tr>")[0]
+    assert f'<a href="{figure.claimant.get_absolute_url()}">{figure.claimant.name}</a>' in row
+    assert figure.display_value in row
+
+
+def test_a_figures_claimant_links_to_its_actor_beside_the_articles_words(client, curated):
+    """The actor's name links to its page; the article's words for it stay beside it, and a number
+    the article reports in its own voice says so."""
+    html = client.get("/figures/").content.decode()
+
+    def row(figure):
+        return html[html.index(f'<tr id="{figure.anchor}">') :].split("</tr>")[0]
+
+    ministry = Figure.objects.get(claimant__slug="kazakh-interior-ministry", claimant_words="the Interior Ministry")
+    cell = row(ministry).split('<td class="claimant">')[1].split("</td>")[0]
+    link = f'<a href="{ministry.claimant.get_absolute_url()}">Interior Ministry of Kazakhstan</a>'
+    assert cell == f"{link}: “the Interior Ministry”"
+    own = Figure.objects.filter(claimant=None, claimant_words="").first()
+    assert '<td class="claimant">The article\'s own reporting</td>' in row(own)
+    unnamed = Figure.objects.filter(claimant=None).exclude(claimant_words="").first()
+    assert f'<td class="claimant">Not named: “{unnamed.claimant_words}”</td>' in row(unnamed)
 
 
 def test_source_page_highlights_every_cited_passage_and_links_back(client, curated):
@@ -135,7 +155,7 @@ def test_figures_are_compared_only_within_one_measure_and_scope(client, make_eve
     )  # fmt: skip
     for where, value, scope in ((source, 12, ""), (second, 14, ""), (second, 14, "in Almaty")):
         Figure.objects.create(
-            event=event, source=where, measure="detained", value=value, scope=scope, claimant="police",
+            event=event, source=where, measure="detained", value=value, scope=scope, claimant_words="police",
             reported_on=where.published_on, quote="people were", note="",
         )  # fmt: skip
     sections = figure_sections(client)
@@ -353,3 +373,19 @@ def test_an_absurd_end_date_saved_past_validation_keeps_the_pages_light(client, 
     later = client.get(reverse("timeline:index"), {"start": "2022-01-07"}).content.decode()
     card = later.split('id="endless"')[1].split("</article>")[0]
     assert "Ongoing since 5 January 2022 (until 31 December 2222)" in card
+
+
+def test_an_actors_page_lists_the_numbers_it_gave(client, curated):
+    ministry = Actor.objects.get(slug="kazakh-interior-ministry")
+    html = client.get(ministry.get_absolute_url()).content.decode()
+    section = html[html.index('aria-labelledby="figures-heading"') :].split("</section>")[0]
+    for figure in Figure.objects.published().filter(claimant=ministry):
+        assert f'<tr id="{figure.anchor}">' in section
+    assert len(re.findall(r'<tr id="f\d+">', section)) == Figure.objects.published().filter(claimant=ministry).count()
+
+
+def test_a_step_chart_says_who_gave_each_value(client, curated):
+    section = figure_sections(client)["security_killed-nationwide"]
+    table = section[section.index('<table class="figures step-table">') :].split("</table>")[0]
+    rows = re.findall(r"<tr><td>\d+</td><td class=\"number\">([^<]*)</td><td>([^<]*)</td>", table)
+    assert ("13", "Government of Kazakhstan") in rows and ("18", "Almaty police") in rows

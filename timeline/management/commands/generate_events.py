@@ -34,7 +34,9 @@ class Command(BaseCommand):
             raise CommandError("Say how many events to generate, e.g. `generate_events 10000`.")
         citations = list(Citation.objects.values_list("source_id", "quote", "text_fragment"))
         figures = list(
-            Figure.objects.values("source_id", "quote", "text_fragment", "measure", "value", "qualifier", "claimant")
+            Figure.objects.values(
+                "source_id", "quote", "text_fragment", "measure", "value", "qualifier", "claimant_id", "claimant_words"
+            )
         )
         actors = list(Actor.objects.values_list("pk", flat=True))
         places = list(Place.objects.values_list("pk", flat=True))
