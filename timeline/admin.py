@@ -382,10 +382,12 @@ class FigureInline(FigureFields, admin.StackedInline):
 
 
 class VersionCheckedForm(forms.ModelForm):
-    """Refuses to overwrite a colleague's save (optimistic concurrency): the form carries the
-    version it was opened at; the save (models.Versioned) claims the next version only if the
-    row is still at it. Here the check is made early too, to keep the editor's input with a
-    message rather than fail."""
+    """Refuses to overwrite a colleague's save (optimistic concurrency), for the rows that are
+    not merged field by field (events are: EventAdminForm). The form carries the version it
+    was opened at; the save (models.Versioned) claims the next version only if the row is
+    still at it. The check is made here too, to keep the editor's input with a message. Saving
+    the same form again is refused again: only a form opened at the colleague's version, which
+    shows their change, can overwrite it."""
 
     expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
@@ -407,14 +409,11 @@ class VersionCheckedForm(forms.ModelForm):
                 .first()
             )
             if data.get("expected_version") != saved:
-                # Keep the editor's input; a second save, after they have looked, will go through.
-                self.data = self.data.copy()
-                self.data["expected_version"] = saved
                 noun = type(self.instance)._meta.verbose_name
                 raise forms.ValidationError(
-                    f"Someone else saved this {noun} while you were editing it. Your changes are still in the "
-                    f"form below, not saved: open the {noun}'s history in another tab to see what changed, "
-                    "then save again to keep your version."
+                    f"Someone else saved this {noun} while you were editing it, and nothing of yours was saved. "
+                    f"Your changes are still in the form below: copy them, open the {noun} again (in another tab) "
+                    "to see what your colleague saved, and make your changes there."
                 )
             self.instance.version = saved  # the version this edit started from: save() claims the next one
         return data

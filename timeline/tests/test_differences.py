@@ -214,7 +214,10 @@ def test_an_editor_cannot_overwrite_a_colleagues_difference(admin_client, differ
         "relations-MIN_NUM_FORMS": "0", "relations-MAX_NUM_FORMS": "1000",
     }  # fmt: skip
     response = admin_client.post(url, data)
-    assert "Someone else saved this difference while you were editing it." in response.content.decode()
+    assert "Someone else saved this difference while you were editing it" in response.content.decode()
+    shown = re.search(r'name="expected_version" value="(\d+)"', response.content.decode()).group(1)
+    again = admin_client.post(url, data | {"expected_version": shown})  # as the refused form would send it
+    assert again.status_code == 200  # saving the same form again never reverts their change
     difference.refresh_from_db()
     assert difference.topic == "A colleague's question"
 
