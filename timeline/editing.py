@@ -225,14 +225,20 @@ def save_event(event, *, note="", user=None, write_related=None, edit=None, rein
         raise
 
 
+def _write(obj, user, note, write_related):
+    """Validate and save ``obj``, for the history with its editor and public note, then, through
+    ``write_related(obj)``, its links and inlines."""
+    obj.full_clean(validate_unique=False, validate_constraints=False)
+    obj._history_user = user
+    obj._change_reason = (note or "").strip() or None
+    obj.save()
+    if write_related:
+        write_related(obj)
+
+
 def _save_event(event, note, user, write_related, edit, reindex):
     with transaction.atomic():
-        event.full_clean(validate_unique=False, validate_constraints=False)
-        event._history_user = user
-        event._change_reason = note.strip() or None
-        event.save()
-        if write_related:
-            write_related(event)
+        _write(event, user, note, write_related)
         after = snapshot(event.pk)
         problems = edit.problems(after, note)
         if problems:
@@ -290,23 +296,28 @@ def delete_event(event):
 def save_curated(obj, *, user=None, note="", write_related=None):
     """Save a source, actor, place, difference or passage (not an event: see save_event) and,
     through ``write_related(obj)``, its links and inlines; then re-index the events it is
-    found by and move the data version on."""
+    found by and move the data version on. The citations and figures of an event readers have
+    seen change only with the event (save_event), where a public note goes with them."""
     with transaction.atomic():
-        obj.full_clean(validate_unique=False, validate_constraints=False)
-        obj._history_user = user
-        obj._change_reason = note.strip() or None
-        obj.save()
-        if write_related:
-            write_related(obj)
+        _refuse_public_passage(obj)
+        _write(obj, user, note, write_related)
         data_changed(event_ids=_events_found_by(obj))
         return obj
 
 
 def delete_curated(obj):
     with transaction.atomic():
+        _refuse_public_passage(obj)
         event_ids = _events_found_by(obj)
         obj.delete()
         data_changed(event_ids=event_ids)
+
+
+def _refuse_public_passage(obj):
+    if isinstance(obj, tuple(PASSAGE_MODELS.values())) and obj.event_id and is_public(obj.event):
+        raise ValidationError(
+            "This event is public: change its citations and figures from the event's page, with a public change note."
+        )
 
 
 def _events_found_by(obj):

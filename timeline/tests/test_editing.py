@@ -214,9 +214,18 @@ def correct_through_editing(client, event):
     return True
 
 
+def correct_a_citation_through_editing(client, event):
+    citation = event.citations.get()
+    citation.note = "A new note."
+    with pytest.raises(ValidationError, match="from the event's page"):
+        editing.save_curated(citation)
+    return True
+
+
 @pytest.mark.parametrize(
     "correct",
     [
+        correct_a_citation_through_editing,
         correct_in_the_form,
         correct_a_citation_in_the_form,
         correct_from_the_history,
