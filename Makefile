@@ -7,7 +7,7 @@ WORKERS ?= 3
 STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 
-.PHONY: help run serve test test-fast lint fmt migrate bench clean
+.PHONY: help run serve test test-fast lint fmt migrate bench faults clean
 
 ## help: list the targets
 help:
@@ -60,6 +60,10 @@ test-fast: $(STAMP)
 ## bench: timings over HTTP against gunicorn at 1,000 and 100,000 events (see README)
 bench: $(STAMP)
 	bench/run.sh
+
+## faults: hostile input and failing services against gunicorn, loopback only (see README); QUICK=1 sends fewer requests
+faults: $(STAMP)
+	$(BIN)/python bench/faults.py $(if $(QUICK),--quick) $(FAULTS_FLAGS)
 
 ## lint: ruff, and a check that no model change lacks its migration
 lint: $(STAMP)
