@@ -87,13 +87,26 @@ DATABASES = {
     "default": dj_database_url.config(
         default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
         conn_max_age=int(os.environ.get("DJANGO_CONN_MAX_AGE", "0")),
+        # A kept connection is checked before each request reuses it: after a database restart the
+        # first request of every worker would otherwise fail on the dead connection.
+        conn_health_checks=True,
     )
 }
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # A transaction takes SQLite's write lock when it begins, so concurrent writers queue for it
-    # (up to the busy timeout) instead of failing when they upgrade a read lock mid-transaction.
-    DATABASES["default"].setdefault("OPTIONS", {})["transaction_mode"] = "IMMEDIATE"
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            # Write-ahead log: readers read the last committed state while a writer (an import of
+            # thousands of events, an editor's save) holds its transaction open; in the default
+            # rollback-journal mode the writer locks every reader out until it commits.
+            "init_command": "PRAGMA journal_mode=WAL",
+            # A transaction takes SQLite's write lock when it begins, so concurrent writers queue for
+            # it instead of failing when they upgrade a read lock mid-transaction...
+            "transaction_mode": "IMMEDIATE",
+            # ...for up to this many seconds (an editor's save waiting for an import to finish).
+            "timeout": 20,
+        }
+    )
     # Tests run on a file, not in memory: shared-cache memory databases lock whole tables and fail
     # at once where a file waits its turn, so concurrency could not be tested on them.
     DATABASES["default"]["TEST"] = {"NAME": str(Path(tempfile.gettempdir()) / f"timeline-test-{os.getpid()}.sqlite3")}
