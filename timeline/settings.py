@@ -165,10 +165,11 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 
-# "rendered" holds rendered pages and event cards, keyed by the durable data version (timeline/caching.py),
-# so any cache will do: per process by default; Redis, shared by every process and machine, when
-# DJANGO_REDIS_URL is set. Nothing uses "default" (sessions and django-axes keep to the database):
-# Django requires one, so it is the smallest.
+# "rendered" holds rendered pages and event cards, keyed by the durable data version and the build
+# (timeline/caching.py), so any cache will do: per process by default, bounded in bytes; Redis, shared by
+# every process and machine, when DJANGO_REDIS_URL is set (bound its memory with Redis's own maxmemory and
+# an LRU policy: see the README). Either may fail: pages are then rendered from the database. Nothing uses
+# "default" (sessions and django-axes keep to the database): Django requires one, so it is the smallest.
 REDIS_URL = os.environ.get("DJANGO_REDIS_URL", "")
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "default"},
@@ -176,16 +177,20 @@ CACHES = {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": "timeline-rendered",
-        "TIMEOUT": 24 * 3600,
+        "TIMEOUT": 3600,
+        # A Redis that is down or unreachable costs a request at most this long (seconds), and
+        # then nothing for a few seconds (caching.FailSoftCache).
+        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 1},
     }
     if REDIS_URL
     else {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "BACKEND": "timeline.caching.BoundedMemoryCache",
         "LOCATION": "rendered",
         "TIMEOUT": 3600,
-        "OPTIONS": {"MAX_ENTRIES": 5_000},
+        "OPTIONS": {"MAX_ENTRIES": 5_000, "MAX_BYTES": 64 * 2**20},
     },
 }
+
 # Login protection (django-axes): after AXES_FAILURE_LIMIT wrong passwords for one account from one
 # address, that account is refused from that address for 15 minutes. Attempts are kept in the database
 # (shared by every worker, and no cache expiry can lift a lock early); `manage.py axes_reset` lifts them.

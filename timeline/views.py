@@ -28,7 +28,7 @@ from timeline.exports.citing import csl_item, event_jsonld
 from timeline.exports.csv import difference_rows, event_rows, figure_rows
 from timeline.exports.json import SCHEMA_PATH, timeline_json
 from timeline.exports.timelinejs import timelinejs_document
-from timeline.forms import RENAMED_PARAMETERS, DifferenceFilterForm, TimelineFilterForm
+from timeline.forms import RENAMED_PARAMETERS, DifferenceFilterForm, PageForm, TimelineFilterForm
 from timeline.maps import selection_map
 from timeline.models import (
     TIMELINE_START,
@@ -84,7 +84,7 @@ def base_url(request):
 
 
 @require_safe
-@cached_page
+@cached_page(query=TimelineFilterForm)
 @vary_on_headers(*VARYING_HEADERS)
 def index(request):
     """The timeline: the whole page, or with htmx only the results (a filter changed)
@@ -165,7 +165,7 @@ def _suggestion(request, text, query):
 
 
 @require_safe
-@cached_page
+@cached_page(query=TimelineFilterForm, unused=("page",))
 def map_page(request):
     """The large map, for the timeline's filters."""
     query = canonical_query(request.GET)
@@ -185,7 +185,7 @@ def map_page(request):
 @csp_override(settings.EMBEDDABLE_CSP)
 @xframe_options_exempt
 @require_safe
-@cached_page
+@cached_page(query=TimelineFilterForm, unused=("page",))
 def embed(request):
     """The timeline for other sites' iframes: the same filters, read-only and compact, no site
     navigation; its links open the full site in a new tab, and it credits its sources."""
@@ -303,7 +303,7 @@ CHANGES_PER_PAGE = 50
 
 
 @require_safe
-@cached_page
+@cached_page(query=PageForm)
 def change_list(request):
     """Every public change to the timeline, newest first."""
     page = Paginator(EventChange.objects.newest_first(), CHANGES_PER_PAGE).get_page(request.GET.get("page"))
@@ -368,7 +368,7 @@ def figure_list(request):
 
 
 @require_safe
-@cached_page
+@cached_page(query=DifferenceFilterForm)
 def difference_list(request):
     """Every difference between the sources, grouped by kind, each with its positions side by side."""
     form = DifferenceFilterForm(canonical_query(request.GET))

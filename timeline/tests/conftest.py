@@ -31,7 +31,11 @@ def fast_password_hasher(settings):
 
 @pytest.fixture(autouse=True)
 def fresh_card_cache():
-    """Tests roll their data back, and with it the data version: rendered pages and cards must go too."""
+    """Tests roll their data back, and with it the data version: rendered pages and cards must go too,
+    and whatever a test did to the cache must not leave it failing for the next."""
+    from timeline.caching import rendered
+
+    rendered.reset()
     caches["rendered"].clear()
 
 
