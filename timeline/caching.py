@@ -242,7 +242,7 @@ ACCEPTS_GZIP = re.compile(r"\bgzip\b")
 @dataclass(frozen=True)
 class RenderedPage:
     """A page as the cache keeps it: rendered once, compressed once, and kept compressed only
-    (a tenth of the size; the rare client that does not accept gzip gets it decompressed)."""
+    (a fraction of the size; the rare client that does not accept gzip gets it decompressed)."""
 
     status: int
     content_type: str
