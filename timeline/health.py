@@ -41,6 +41,11 @@ def check_cache():
 CHECKS = {"database": (check_database, "down"), "cache": (check_cache, "degraded")}
 
 
+#: The checks failing in this process: a failure is logged when it starts and when it ends, not at
+#: every probe of a load balancer.
+_failing = set()
+
+
 def health():
     """({"status": "ok" | "degraded" | "down", "checks": {name: {...}}}, HTTP status): 200 while pages
     can be served (slower without the cache: degraded), 503 when they cannot."""
@@ -50,10 +55,15 @@ def health():
         try:
             check()
         except Exception as error:  # any failure of a dependency is what this reports
-            log.warning("Health check %s failed: %r", name, error)
+            if name not in _failing:
+                _failing.add(name)
+                log.warning("Health check %s failed: %r", name, error)
             checks[name] = {"status": failure, "error": type(error).__name__}
             status = "down" if failure == "down" or status == "down" else failure
         else:
+            if name in _failing:
+                _failing.discard(name)
+                log.warning("Health check %s passes again.", name)
             checks[name] = {"status": "ok"}
         checks[name]["ms"] = round((time.perf_counter() - started) * 1000, 1)
     return {"status": status, "checks": checks}, 503 if status == "down" else 200

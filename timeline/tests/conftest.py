@@ -33,9 +33,11 @@ def fast_password_hasher(settings):
 def fresh_card_cache():
     """Tests roll their data back, and with it the data version: rendered pages and cards must go too,
     and whatever a test did to the cache must not leave it failing for the next."""
+    from timeline import health
     from timeline.caching import rendered
 
     rendered.reset()
+    health._failing.clear()
     caches["rendered"].clear()
 
 
