@@ -31,6 +31,7 @@ from django.core.cache import caches
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.locmem import LocMemCache
 from django.core.exceptions import ValidationError
+from django.db.models import Max, Min
 from django.http import HttpResponse, HttpResponseRedirect, QueryDict
 from django.http.request import split_domain_port
 from django.template.loader import render_to_string
@@ -109,7 +110,8 @@ def selection_of(form_class, query, *, unused=()):
     invalid (the page then says so) or not spelled as the field would write it ("5 Jan" for
     2022-01-05: the page shows it as typed): so there are as many keys as real selections. Model
     choices are compared as the slugs given (an unknown one makes the page a 400, which is not kept)
-    so that a page served from the cache costs no query to look them up."""
+    so that a page served from the cache costs no query to look them up. Also returns the dates
+    the selection names."""
     names = [name for name in form_class.base_fields if name not in unused]
     read = QueryDict(mutable=True)
     for key, values in query.lists():
@@ -117,24 +119,46 @@ def selection_of(form_class, query, *, unused=()):
         if key in names and (kept := [value for value in values if value.strip()]):
             read.setlist(key, read.getlist(key) + kept)
     form = form_class(read)
-    selection = []
+    selection, dates = [], []
     for name in names:
         field = form.fields[name]
         given = read.getlist(name)
         if isinstance(field, forms.ModelMultipleChoiceField):
             values = sorted(set(given))
             if not all(SLUG.fullmatch(value) for value in values):
-                return read, None
+                return read, None, []
         else:
             try:
-                values = _encoded(field, field.clean(field.widget.value_from_datadict(read, {}, name)))
+                value = field.clean(field.widget.value_from_datadict(read, {}, name))
             except ValidationError:
-                return read, None
+                return read, None, []
+            values = _encoded(field, value)
+            if isinstance(value, datetime.date):
+                dates.append(value)
         if sorted(given) != sorted(values):
-            return read, None
+            return read, None, []
         if values:
             selection.append((name, values))
-    return read, "&".join(f"{name}={value}" for name, values in selection for value in values)
+    return read, "&".join(f"{name}={value}" for name, values in selection for value in values), dates
+
+
+@functools.lru_cache(maxsize=4)
+def dates_covered(version):
+    """(first, last): from the first event's day to the last day an event or an article is dated,
+    for data version ``version``. A selection by a date outside them shows what the same selection
+    by the nearest day inside shows (with the date as asked): such pages are answered but not kept,
+    or every day of every year would make one."""
+    from timeline.models import Event, Source
+
+    events = Event.objects.aggregate(first=Min("date"), last=Max("date"), last_end=Max("end_date"))
+    last_article = Source.objects.aggregate(last=Max("published_on"))["last"]
+    days = [day for day in (events["last"], events["last_end"], last_article) if day]
+    return events["first"], max(days, default=None)
+
+
+def _dates_are_covered(version, dates):
+    first, last = dates_covered(version)
+    return all(first is not None and first <= day <= last for day in dates)
 
 
 def _encoded(field, value):
@@ -220,7 +244,7 @@ def cached_page(view=None, *, query=None, unused=()):
 
     @functools.wraps(view)
     def wrapper(request, *args, **kwargs):
-        read, selection = selection_of(query, request.GET, unused=unused) if query else (QueryDict(), "")
+        read, selection, dates = selection_of(query, request.GET, unused=unused) if query else (QueryDict(), "", [])
         if read.urlencode() != request.GET.urlencode():  # an unknown parameter, an empty field, an old name
             if request.headers.get("HX-Request") != "true":
                 return HttpResponseRedirect(f"{request.path}?{read.urlencode()}" if read else request.path)
@@ -228,7 +252,11 @@ def cached_page(view=None, *, query=None, unused=()):
             request.META["QUERY_STRING"] = read.urlencode()
         if selection is not None:
             request._page_variant = (request.path, selection, htmx_variant(request))
-        request._page_cacheable = selection is not None and _host_is_canonical(request)
+        request._page_cacheable = (
+            selection is not None
+            and _host_is_canonical(request)
+            and (not dates or _dates_are_covered(data_version(request).number, dates))
+        )
         return serve(request, *args, **kwargs)
 
     return wrapper
@@ -402,15 +430,17 @@ def event_cards(events, data_version, *, known_on=None, index_url="/", carried_o
     a later day than their first (a span, an uncertain date): their card says so."""
     from timeline.models import Event
 
+    keep = not known_on or _dates_are_covered(data_version, [known_on])  # as pages: answered, not kept
     prefix = f"card:{build_id()}:{data_version}:{known_on or ''}:{index_url}"
     keys = {event.pk: f"{prefix}:{event.pk}:{int(event.pk in carried_over)}" for event in events}
-    found = rendered.get_many(list(keys.values()))
+    found = rendered.get_many(list(keys.values())) if keep else {}
     missing = [pk for pk, key in keys.items() if key not in found]
     if missing:
         cards = {}
         for event in Event.objects.filter(pk__in=missing).with_related(known_on):
             context = {"event": event, "index_url": index_url, "carried_over": event.pk in carried_over}
             cards[keys[event.pk]] = render_to_string("timeline/includes/event_card.html", context)
-        rendered.set_many(cards)
+        if keep:
+            rendered.set_many(cards)
         found |= cards
     return {pk: found[key] for pk, key in keys.items()}

@@ -59,6 +59,7 @@ def test_unknown_htmx_header_values_make_no_new_cache_key(client, make_event):
 def test_a_selection_is_kept_once_whatever_comes_with_it(client, make_event):
     """The key is the selection the form's cleaned values make: parameters in another order are the
     same selection; the empty fields a submitted form leaves and unknown parameters are nothing."""
+    make_event()
     address = "/?start=2022-01-05&category=protest&category=violence"
     assert client.get(address).status_code == 200
     keys = rendered_keys()
@@ -80,6 +81,18 @@ def test_a_date_typed_loosely_is_answered_as_typed_but_not_kept(client, make_eve
         response = client.get(f"/?start={typed}")
         assert response.status_code == 200 and 'id="storming"' in response.content.decode()
     assert page_keys() == set()
+
+
+def test_dates_outside_the_collection_are_answered_but_not_kept(client, make_event):
+    """Every day of every year is a valid date: only days the collection covers make pages and cards to keep."""
+    make_event()
+    for day in ("2031-01-05", "2031-01-06", "1931-01-05"):
+        for name in ("start", "end", "known_on"):
+            assert client.get(f"/?{name}={day}").status_code == 200
+    assert page_keys() == set()
+    assert not [key for key in rendered_keys() if "31-01-0" in key]  # nor cards as known on such a day
+    assert client.get("/?start=2022-01-05").status_code == 200
+    assert page_keys()
 
 
 def test_invalid_selections_are_answered_but_not_kept(client, make_event):
