@@ -75,6 +75,7 @@ def database_unavailable(request=None):
     response = HttpResponse(html, status=503)
     response["Retry-After"] = str(RETRY_AFTER)
     response["Cache-Control"] = "no-store"
+    response._has_been_logged = True  # Django would log every 5xx; the middleware logs once a minute
     return response
 
 
@@ -88,11 +89,21 @@ class DatabaseUnavailableMiddleware:
     def __call__(self, request):
         return self.get_response(request)
 
+    LOG_SECONDS = 60
+    _logged_at = None  # time.monotonic() of the last log, shared by the process's threads
+    _unlogged = 0
+
     def process_exception(self, request, exception):
-        if isinstance(exception, (OperationalError, InterfaceError)):
-            log.error("Database unavailable for %s: %r", request.path, exception)
-            return database_unavailable(request)
-        return None
+        if not isinstance(exception, (OperationalError, InterfaceError)):
+            return None
+        now, cls = time.monotonic(), type(self)
+        if cls._logged_at is None or now - cls._logged_at >= self.LOG_SECONDS:  # once a minute, not per request
+            log.error("Database unavailable (%r): 503 for %s and %d requests before it.", exception, request.path,
+                      cls._unlogged)  # fmt: skip
+            cls._logged_at, cls._unlogged = now, 0
+        else:
+            cls._unlogged += 1
+        return database_unavailable(request)
 
 
 class HeadWithoutBodyMiddleware:

@@ -17,6 +17,7 @@ from django.test.utils import CaptureQueriesContext
 
 from timeline import caching, editing
 from timeline.caching import BoundedMemoryCache, rendered
+from timeline.health import DatabaseUnavailableMiddleware
 
 # The cache: bounded, whatever clients send ----------------------------------------------------------
 
@@ -303,11 +304,13 @@ def test_healthz_is_degraded_not_down_when_the_cache_fails(client, db, monkeypat
     assert len(caplog.records) == 2 and "passes again" in caplog.records[-1].getMessage()
 
 
-def test_readers_get_a_503_with_retry_after_when_the_database_is_unreachable(client, db, monkeypatch):
+def test_readers_get_a_503_with_retry_after_when_the_database_is_unreachable(client, db, monkeypatch, caplog):
     def unreachable(*args, **kwargs):
         raise OperationalError("connection to server at 127.0.0.1, port 5432 failed: Connection refused")
 
     monkeypatch.setattr("timeline.models.DataVersion.current", unreachable)
+    monkeypatch.setattr(DatabaseUnavailableMiddleware, "_logged_at", None)
+    caplog.set_level(logging.ERROR, logger="timeline.health")
     for path in ("/", "/sources/", "/events/anything/", "/export/events.csv"):
         with CaptureQueriesContext(connection) as queries:
             response = client.get(path)
@@ -316,6 +319,7 @@ def test_readers_get_a_503_with_retry_after_when_the_database_is_unreachable(cli
         html = response.content.decode()
         assert "<h1>The timeline is briefly unavailable</h1>" in html and 'class="site-header"' in html
         assert not queries.captured_queries  # the page itself needs no database
+    assert len(caplog.records) == 1  # logged once a minute, not once a request
 
 
 def test_persistent_connections_are_checked_before_reuse(tmp_path):
