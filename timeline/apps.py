@@ -1,5 +1,4 @@
 from django.apps import AppConfig
-from django.core.cache import caches
 from django.db.models.signals import post_migrate
 from django.utils.autoreload import file_changed
 
@@ -14,7 +13,9 @@ def forget_rendered_pages(sender, file_path, **kwargs):
     """`make run`: a page shows an edited template at once, not after the next change of the data
     (rendered pages are keyed by the data version). Returns None so that Django still reloads."""
     if file_path.suffix in {".html", ".txt", ".xml"}:
-        caches["rendered"].clear()
+        from timeline.caching import rendered
+
+        rendered.clear()
 
 
 class TimelineConfig(AppConfig):

@@ -4,7 +4,7 @@ from django.contrib.syndication.views import Feed
 from django.http import JsonResponse
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from timeline.caching import cached_page
 from timeline.models import EventChange
@@ -53,7 +53,7 @@ class ChangesFeed(Feed):
         return change.made_at
 
 
-@require_GET
+@require_safe
 @cached_page
 def json_feed(request):
     """https://www.jsonfeed.org/version/1.1/"""
@@ -81,4 +81,4 @@ def json_feed(request):
     return JsonResponse(feed, content_type="application/feed+json", json_dumps_params={"ensure_ascii": False})
 
 
-atom_feed = require_GET(cached_page(ChangesFeed()))
+atom_feed = require_safe(cached_page(ChangesFeed()))

@@ -250,3 +250,9 @@ class DifferenceFilterForm(forms.Form):
         if data.get("event"):
             differences = differences.filter(events__slug=data["event"])
         return differences
+
+
+class PageForm(forms.Form):
+    """The one parameter of a list shown a page at a time (the public changes): ?page=N."""
+
+    page = forms.IntegerField(min_value=1, max_value=1_000, required=False)

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "timeline.health.HeadWithoutBodyMiddleware",  # outermost: sees the finished response
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",  # serves static files compressed ahead of time
     "timeline.middleware.PublicGZipMiddleware",  # compresses the rest, when it holds no secret
@@ -55,6 +56,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "timeline.health.DatabaseUnavailableMiddleware",  # a 503 page, not a 500, when the database is out of reach
     "simple_history.middleware.HistoryRequestMiddleware",
     "axes.middleware.AxesMiddleware",  # last, as django-axes asks
 ]
@@ -87,13 +89,26 @@ DATABASES = {
     "default": dj_database_url.config(
         default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
         conn_max_age=int(os.environ.get("DJANGO_CONN_MAX_AGE", "0")),
+        # A kept connection is checked before each request reuses it: after a database restart the
+        # first request of every worker would otherwise fail on the dead connection.
+        conn_health_checks=True,
     )
 }
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # A transaction takes SQLite's write lock when it begins, so concurrent writers queue for it
-    # (up to the busy timeout) instead of failing when they upgrade a read lock mid-transaction.
-    DATABASES["default"].setdefault("OPTIONS", {})["transaction_mode"] = "IMMEDIATE"
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            # Write-ahead log: readers read the last committed state while a writer (an import of
+            # thousands of events, an editor's save) holds its transaction open; in the default
+            # rollback-journal mode the writer locks every reader out until it commits.
+            "init_command": "PRAGMA journal_mode=WAL",
+            # A transaction takes SQLite's write lock when it begins, so concurrent writers queue for
+            # it instead of failing when they upgrade a read lock mid-transaction...
+            "transaction_mode": "IMMEDIATE",
+            # ...for up to this many seconds (an editor's save waiting for an import to finish).
+            "timeout": 20,
+        }
+    )
     # Tests run on a file, not in memory: shared-cache memory databases lock whole tables and fail
     # at once where a file waits its turn, so concurrency could not be tested on them.
     DATABASES["default"]["TEST"] = {"NAME": str(Path(tempfile.gettempdir()) / f"timeline-test-{os.getpid()}.sqlite3")}
@@ -150,10 +165,11 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 
-# "rendered" holds rendered pages and event cards, keyed by the durable data version (timeline/caching.py),
-# so any cache will do: per process by default; Redis, shared by every process and machine, when
-# DJANGO_REDIS_URL is set. Nothing uses "default" (sessions and django-axes keep to the database):
-# Django requires one, so it is the smallest.
+# "rendered" holds rendered pages and event cards, keyed by the durable data version and the build
+# (timeline/caching.py), so any cache will do: per process by default, bounded in bytes; Redis, shared by
+# every process and machine, when DJANGO_REDIS_URL is set (bound its memory with Redis's own maxmemory and
+# an LRU policy: see the README). Either may fail: pages are then rendered from the database. Nothing uses
+# "default" (sessions and django-axes keep to the database): Django requires one, so it is the smallest.
 REDIS_URL = os.environ.get("DJANGO_REDIS_URL", "")
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "default"},
@@ -161,16 +177,20 @@ CACHES = {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": "timeline-rendered",
-        "TIMEOUT": 24 * 3600,
+        "TIMEOUT": 3600,
+        # A Redis that is down or unreachable costs a request at most this long (seconds), and
+        # then nothing for a few seconds (caching.FailSoftCache).
+        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 1},
     }
     if REDIS_URL
     else {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "BACKEND": "timeline.caching.BoundedMemoryCache",
         "LOCATION": "rendered",
         "TIMEOUT": 3600,
-        "OPTIONS": {"MAX_ENTRIES": 5_000},
+        "OPTIONS": {"MAX_ENTRIES": 5_000, "MAX_BYTES": 64 * 2**20},
     },
 }
+
 # Login protection (django-axes): after AXES_FAILURE_LIMIT wrong passwords for one account from one
 # address, that account is refused from that address for 15 minutes. Attempts are kept in the database
 # (shared by every worker, and no cache expiry can lift a lock early); `manage.py axes_reset` lifts them.

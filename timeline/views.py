@@ -4,7 +4,6 @@ import itertools
 
 from django.conf import settings
 from django.core.paginator import Paginator
-from django.db import DatabaseError, connection
 from django.db.models import Count, Min, Prefetch
 from django.http import FileResponse, Http404, JsonResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -16,11 +15,11 @@ from django.utils.text import slugify
 from django.views.decorators.cache import never_cache
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csp import csp_override
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import push_url, replace_url
 
-from timeline import search
+from timeline import health, search
 from timeline.caching import VARYING_HEADERS, cached_page, conditional, data_version, event_cards
 from timeline.charts import StepChart
 from timeline.days import day_strip, sections_of
@@ -29,7 +28,7 @@ from timeline.exports.citing import csl_item, event_jsonld
 from timeline.exports.csv import difference_rows, event_rows, figure_rows
 from timeline.exports.json import SCHEMA_PATH, timeline_json
 from timeline.exports.timelinejs import timelinejs_document
-from timeline.forms import RENAMED_PARAMETERS, DifferenceFilterForm, TimelineFilterForm
+from timeline.forms import RENAMED_PARAMETERS, DifferenceFilterForm, PageForm, TimelineFilterForm
 from timeline.maps import selection_map
 from timeline.models import (
     TIMELINE_START,
@@ -84,8 +83,8 @@ def base_url(request):
     return request.build_absolute_uri("/").rstrip("/")
 
 
-@require_GET
-@cached_page
+@require_safe
+@cached_page(query=TimelineFilterForm)
 @vary_on_headers(*VARYING_HEADERS)
 def index(request):
     """The timeline: the whole page, or with htmx only the results (a filter changed)
@@ -165,8 +164,8 @@ def _suggestion(request, text, query):
     return (words, query_with(query, q=words)) if words else None
 
 
-@require_GET
-@cached_page
+@require_safe
+@cached_page(query=TimelineFilterForm, unused=("page",))
 def map_page(request):
     """The large map, for the timeline's filters."""
     query = canonical_query(request.GET)
@@ -185,8 +184,8 @@ def map_page(request):
 
 @csp_override(settings.EMBEDDABLE_CSP)
 @xframe_options_exempt
-@require_GET
-@cached_page
+@require_safe
+@cached_page(query=TimelineFilterForm, unused=("page",))
 def embed(request):
     """The timeline for other sites' iframes: the same filters, read-only and compact, no site
     navigation; its links open the full site in a new tab, and it credits its sources."""
@@ -248,25 +247,22 @@ def timeline_url_of(event):
     return f"{reverse('timeline:index')}{query}#{event.slug}"
 
 
-@require_GET
+@require_safe
 def favicon(request):
     """Browsers and crawlers ask for /favicon.ico; the icon is a hashed static SVG."""
     return redirect(static("favicon.svg"))  # not permanent: the hashed file name changes with the icon
 
 
-@require_GET
+@require_safe
 @never_cache
 def healthz(request):
-    """For load balancers: 200 when the app can reach its database, 503 when not."""
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-    except DatabaseError:
-        return JsonResponse({"status": "unavailable", "database": "unreachable"}, status=503)
-    return JsonResponse({"status": "ok"})
+    """For load balancers: each check of what pages need, as JSON; 200 while pages can be served
+    (without the cache too: "degraded"), 503 when they cannot ("down")."""
+    report, status = health.health()
+    return JsonResponse(report, status=status)
 
 
-@require_GET
+@require_safe
 @cached_page
 def event_detail(request, slug):
     """An event's page. Staff who may view events also see drafts, as a preview."""
@@ -306,8 +302,8 @@ def _event_gone(request, slug):
 CHANGES_PER_PAGE = 50
 
 
-@require_GET
-@cached_page
+@require_safe
+@cached_page(query=PageForm)
 def change_list(request):
     """Every public change to the timeline, newest first."""
     page = Paginator(EventChange.objects.newest_first(), CHANGES_PER_PAGE).get_page(request.GET.get("page"))
@@ -335,7 +331,7 @@ def _preview_marked(response, shown):
     return response
 
 
-@require_GET
+@require_safe
 @cached_page
 def source_list(request):
     published_citations = Event.published_q("citations__event__")
@@ -348,7 +344,7 @@ def source_list(request):
     return render(request, "timeline/source_list.html", {"sources": sources})
 
 
-@require_GET
+@require_safe
 @cached_page
 def source_detail(request, slug):
     source = _public_or_preview(request, Source, slug)
@@ -364,7 +360,7 @@ def source_detail(request, slug):
     return _preview_marked(render(request, "timeline/source_detail.html", context), source)
 
 
-@require_GET
+@require_safe
 @cached_page
 def figure_list(request):
     """Each quantity with every source's version of it, side by side: one table per measure
@@ -394,8 +390,8 @@ def figure_list(request):
     return render(request, "timeline/figure_list.html", {"measures": measures})
 
 
-@require_GET
-@cached_page
+@require_safe
+@cached_page(query=DifferenceFilterForm)
 def difference_list(request):
     """Every difference between the sources, grouped by kind, each with its positions side by side."""
     form = DifferenceFilterForm(canonical_query(request.GET))
@@ -410,7 +406,7 @@ def difference_list(request):
     return render(request, "timeline/difference_list.html", context)
 
 
-@require_GET
+@require_safe
 @cached_page
 def difference_detail(request, slug):
     difference = get_object_or_404(Difference.objects.published().with_related(), slug=slug)
@@ -419,7 +415,7 @@ def difference_detail(request, slug):
     return render(request, "timeline/difference_detail.html", context)
 
 
-@require_GET
+@require_safe
 @cached_page
 def words_used(request):
     """How each source names the protesters, the foreign troops, the violence and the city:
@@ -459,7 +455,7 @@ def filtered_export(view):
     has "known_on", and active_filters() says what was chosen). A bad filter gets a 400
     saying what is wrong with it; a repeated download of unchanged data, a 304."""
 
-    @require_GET
+    @require_safe
     @conditional
     @functools.wraps(view)
     def wrapper(request):
@@ -559,14 +555,14 @@ def export_figures_csv(request, events, form):
     return _csv_response(rows, f"{EXPORT_NAME}-figures.csv")
 
 
-@require_GET
+@require_safe
 def export_schema(request):
     response = FileResponse(SCHEMA_PATH.open("rb"), content_type="application/schema+json")
     response["Access-Control-Allow-Origin"] = "*"
     return response
 
 
-@require_GET
+@require_safe
 @conditional
 def source_csl(request):
     sources = Source.objects.public().order_by("published_on", "slug")
@@ -595,13 +591,13 @@ def _entity_detail(request, entity, events, query_name, figures=()):
     return _preview_marked(render(request, "timeline/entity_detail.html", context), entity)
 
 
-@require_GET
+@require_safe
 @cached_page
 def actor_list(request):
     return _entity_list(request, Actor, "Actors")
 
 
-@require_GET
+@require_safe
 @cached_page
 def actor_detail(request, slug):
     actor = _public_or_preview(request, Actor, slug)
@@ -610,13 +606,13 @@ def actor_detail(request, slug):
     return _entity_detail(request, actor, events, "actor", list(figures))
 
 
-@require_GET
+@require_safe
 @cached_page
 def place_list(request):
     return _entity_list(request, Place, "Places")
 
 
-@require_GET
+@require_safe
 @cached_page
 def place_detail(request, slug):
     place = _public_or_preview(request, Place, slug)

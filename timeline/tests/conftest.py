@@ -31,7 +31,14 @@ def fast_password_hasher(settings):
 
 @pytest.fixture(autouse=True)
 def fresh_card_cache():
-    """Tests roll their data back, and with it the data version: rendered pages and cards must go too."""
+    """Tests roll their data back, and with it the data version: rendered pages and cards must go too,
+    and whatever a test did to the cache must not leave it failing for the next."""
+    from timeline import health
+    from timeline.caching import dates_covered, rendered
+
+    rendered.reset()
+    dates_covered.cache_clear()  # data versions repeat, with other data, from one test to the next
+    health._failing.clear()
     caches["rendered"].clear()
 
 
