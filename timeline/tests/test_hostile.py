@@ -4,6 +4,7 @@ import datetime
 from types import SimpleNamespace
 
 import pytest
+from django.contrib.auth.models import User
 
 from timeline import days
 from timeline.models import Event
@@ -52,3 +53,35 @@ def test_the_strip_of_a_span_to_the_last_date_never_overflows(make_event):
         query_for_day=str,
     )
     assert [d.date for d in strip.days] == [datetime.date(9999, 12, 30), datetime.date.max]
+
+
+@pytest.fixture
+def superuser_client(client, db):
+    client.force_login(User.objects.create_superuser("root", "root@example.org", "a long passphrase"))
+    client.raise_request_exception = False
+    return client
+
+
+@pytest.mark.parametrize(
+    ("model", "field"),
+    [("event", "actors"), ("event", "places"), ("difference", "events"), ("citation", "source"), ("figure", "event")],
+)
+@pytest.mark.parametrize("value", ["abc", "99999999999999999999", "1,abc", "\x00"])
+def test_a_bad_initial_value_on_an_add_page_is_ignored(superuser_client, curated, model, field, value):
+    response = superuser_client.get(f"/admin/timeline/{model}/add/", {field: value})
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize(
+    "query", ["actors=99999999999999999999", "id__in=99999999999999999999", "q=%00", "status=%00", "actors=%00"]
+)
+def test_a_bad_changelist_filter_gets_the_changelists_error_redirect(superuser_client, curated, query):
+    response = superuser_client.get(f"/admin/timeline/event/?{query}")
+    assert response.status_code in (200, 302)
+
+
+@pytest.mark.parametrize("term", ["\x00", "a\x00b", "x" * 5000])
+@pytest.mark.parametrize("page", ["", "0", "abc", "99999999999999999999"])
+def test_the_autocomplete_answers_odd_terms(superuser_client, curated, term, page):
+    query = {"app_label": "timeline", "model_name": "event", "field_name": "actors", "term": term, "page": page}
+    assert superuser_client.get("/admin/autocomplete/", query).status_code in (200, 404)  # 404: no such page
