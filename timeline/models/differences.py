@@ -15,9 +15,14 @@ class DifferenceQuerySet(SlugQuerySet):
     def with_related(self):
         return self.prefetch_related(
             models.Prefetch("positions", queryset=Position.objects.select_related("source").defer("source__text")),
-            "positions__relations_from__to_position",
+            models.Prefetch(
+                "positions__relations_from",
+                queryset=PositionRelation.objects.select_related("to_position__source").defer(
+                    "to_position__source__text"
+                ),
+            ),
             models.Prefetch("events", queryset=Event.objects.published()),
-            "figures",
+            models.Prefetch("figures", queryset=Figure.objects.select_related("source").defer("source__text")),
         )
 
 
