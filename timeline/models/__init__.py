@@ -7,6 +7,7 @@ importable from ``timeline.models``."""
 from timeline.models.changes import EventChange
 from timeline.models.common import (
     MAX_FIGURE,
+    TEXT_LIMITS,
     TIMELINE_START,
     DateBasis,
     Quoted,
@@ -36,6 +37,7 @@ from timeline.models.versions import CURATED_MODELS, DataVersion
 __all__ = [
     "CURATED_MODELS",
     "MAX_FIGURE",
+    "TEXT_LIMITS",
     "TIMELINE_START",
     "Actor",
     "Citation",

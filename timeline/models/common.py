@@ -6,6 +6,7 @@ import functools
 import re
 
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.core.validators import MaxLengthValidator
 from django.db import models, transaction
 from django.urls import reverse
 
@@ -16,6 +17,17 @@ TIMELINE_START = datetime.date(2022, 1, 2)
 
 #: Kazakhstan has about 19 million people: a larger figure is a typing slip.
 MAX_FIGURE = 20_000_000
+
+#: The longest texts editors and imports may write, far above the collection's longest (an article
+#: of 6,000 characters, a summary of 900, a quote of 400), so that no one field can fill a page or
+#: the memory of the process that renders it. The JSON schema says the same.
+TEXT_LIMITS = {"source text": 500_000, "summary": 20_000, "quote": 5_000, "note": 5_000}
+
+
+def limited_text(kind, **kwargs):
+    """A TextField that refuses more than TEXT_LIMITS[kind] characters (the admin's textarea says so too)."""
+    limit = TEXT_LIMITS[kind]
+    return models.TextField(max_length=limit, validators=[MaxLengthValidator(limit)], **kwargs)
 
 
 @functools.lru_cache(maxsize=8192)
@@ -126,7 +138,7 @@ class QuotedPassage(Quoted, models.Model):
     contain fails validation, wherever the data comes from."""
 
     source = models.ForeignKey("timeline.Source", on_delete=models.PROTECT, related_name="%(class)ss")
-    quote = models.TextField(help_text="Copied character for character from the source (line breaks may differ).")
+    quote = limited_text("quote", help_text="Copied character for character from the source (line breaks may differ).")
     note = models.CharField(max_length=500, blank=True, help_text="Optional: how to read this passage.")
     text_fragment = models.CharField(
         max_length=1000,

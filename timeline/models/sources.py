@@ -13,7 +13,7 @@ from django.template.defaultfilters import pluralize
 from django.utils.functional import cached_property
 from simple_history.models import HistoricalRecords
 
-from timeline.models.common import DateBasis, SlugQuerySet, detail_url, refresh_all_text_fragments
+from timeline.models.common import DateBasis, SlugQuerySet, detail_url, limited_text, refresh_all_text_fragments
 from timeline.text import fold
 
 
@@ -85,13 +85,15 @@ class Source(models.Model):
         default=DateBasis.STATED,
         help_text="“Stated” when the article prints its date; otherwise say how it was determined below.",
     )
-    published_on_basis = models.TextField(
+    published_on_basis = limited_text(
+        "note",
         blank=True,
         help_text="How the publication date was determined when the article does not state it; blank when it does.",
     )
     url = models.URLField(max_length=500, blank=True, help_text="The article's original address, where one is known.")
-    url_basis = models.TextField(
-        "how the address is known",
+    url_basis = limited_text(
+        "note",
+        verbose_name="how the address is known",
         blank=True,
         help_text="Blank when the article gives its own address; otherwise where it comes from (outside knowledge).",
     )
@@ -107,7 +109,7 @@ class Source(models.Model):
         "in its own voice counts as a party's claim.",
     )
     seed_file = models.CharField(max_length=100, unique=True, help_text="File name under seeds/.")
-    text = models.TextField(help_text="The article's full text, exactly as received.")
+    text = limited_text("source text", help_text="The article's full text, exactly as received.")
 
     objects = SourceQuerySet.as_manager()
     history = HistoricalRecords()

@@ -1,12 +1,15 @@
 """Hostile input: every odd request gets a 4xx with a message, never a 500, on SQLite and PostgreSQL."""
 
 import datetime
+import json
 from types import SimpleNamespace
 
 import pytest
 from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
+from django.core.management import CommandError, call_command
 
-from timeline import days
+from timeline import days, imports
 from timeline.models import Event
 
 HTMX = {"HX-Request": "true"}
@@ -85,3 +88,126 @@ def test_a_bad_changelist_filter_gets_the_changelists_error_redirect(superuser_c
 def test_the_autocomplete_answers_odd_terms(superuser_client, curated, term, page):
     query = {"app_label": "timeline", "model_name": "event", "field_name": "actors", "term": term, "page": page}
     assert superuser_client.get("/admin/autocomplete/", query).status_code in (200, 404)  # 404: no such page
+
+
+@pytest.fixture
+def export(client, curated):
+    """The curated data as /export/timeline.json serves it: an import of it is valid."""
+    return json.loads(b"".join(client.get("/export/timeline.json").streaming_content))
+
+
+@pytest.mark.parametrize(
+    ("data", "where", "message"),
+    [
+        ("[" * 100_000 + "]" * 100_000, "document", "nested more than 20 levels deep"),
+        ('{"a": ' + "9" * 5000 + "}", "document", "a number of 5,000 characters"),
+        ('{"a": 1e999}', "document", "too large to store"),
+        ('{"a": NaN}', "document", "NaN is no number JSON allows"),
+        (b'{"a": "\xff"}', "byte 7", "not UTF-8"),
+        ('{"a": "\x00"}', "line 1, column 8", "not valid JSON: Invalid control character"),
+    ],
+)
+def test_a_file_the_importer_cannot_read_is_a_problem_not_a_traceback(data, where, message):
+    doc, problems = imports.parse(data)
+    assert doc is None
+    assert [(problem.where, message in problem.message) for problem in problems] == [(where, True)]
+
+
+def test_a_file_beyond_the_size_limit_is_not_read():
+    assert imports.parse(b"[]" * 10, max_bytes=10)[1] == [
+        imports.Problem("file", "20 bytes, more than the limit of 10")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("Police \ud800 fired", "a lone surrogate (U+D800, half of a character) at character 8"),
+        ("Police\x00 fired", "a control character (U+0000) at character 7"),
+        ("Police\x1b fired", "a control character (U+001B) at character 7"),
+    ],
+)
+def test_text_no_database_can_store_is_refused_with_where_it_is(export, value, message):
+    export["events"][3]["summary"] = value
+    slug = export["events"][3]["id"]
+    assert [str(p) for p in imports.validate(export)] == [f"event {slug!r}, summary: {message}"]
+
+
+def test_tabs_and_line_breaks_are_text(export):
+    export["events"][3]["summary"] = "Police\tfired.\r\nThen\nthey left."
+    assert imports.validate(export) == []
+
+
+def test_a_number_beyond_64_bits_or_the_schema_is_refused(export):
+    export["sources"][0]["edition"] = 10**30
+    export["events"][0]["corroboration"]["passages"] = 10**7
+    assert sorted(p.message for p in imports.validate(export)) == ["a number too large to store"]
+    export["sources"][0]["edition"] = 40_000
+    assert [p.message for p in imports.validate(export)] == [
+        "40000 is greater than the maximum of 32767",
+        "10000000 is greater than the maximum of 1000000",
+    ]
+
+
+def test_a_document_nested_deeper_than_the_schema_is_refused(export):
+    nested = []
+    export["events"][0]["actors"] = [nested]
+    for _ in range(30):
+        nested.append([])
+        nested = nested[0]
+    problems = imports.validate(export)
+    assert [p.message for p in problems] == ["nested more than 20 levels deep"]
+
+
+@pytest.mark.parametrize(
+    ("collection", "field", "limit"),
+    [
+        ("events", "summary", 20_000),
+        ("events", "date_basis_note", 5_000),
+        ("sources", "text", 500_000),
+        ("sources", "url_basis", 5_000),
+        ("differences", "note", 5_000),
+    ],
+)
+def test_every_text_has_a_length_limit(export, collection, field, limit):
+    export[collection][0][field] = "x" * (limit + 1)
+    problems = imports.validate(export)
+    assert [p.message for p in problems] == [f"{limit + 1:,} characters, more than the {limit:,} allowed"]
+
+
+def test_a_quote_has_a_length_limit(export):
+    export["events"][0]["citations"][0]["quote"] = "x" * 5_001
+    assert [p.message for p in imports.validate(export)] == ["5,001 characters, more than the 5,000 allowed"]
+
+
+@pytest.mark.parametrize(("field", "limit"), [("summary", 20_000), ("date_basis_note", 5_000)])
+def test_the_models_refuse_texts_beyond_the_limits(make_event, field, limit):
+    event = make_event()
+    setattr(event, field, "x" * (limit + 1))
+    with pytest.raises(ValidationError) as error:
+        event.full_clean()
+    assert list(error.value.message_dict) == [field]
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("[" * 100_000, "nested more than 20 levels deep"),
+        ('{"a": ' + "9" * 5000 + "}", "a number of 5,000 characters"),
+        ('{"a": "\\ud800"}', "a lone surrogate"),
+        ('{"a": "\\u0000"}', "a control character (U+0000)"),
+    ],
+)
+def test_the_import_command_reports_a_hostile_file_without_a_traceback(db, tmp_path, capsys, content, message):
+    path = tmp_path / "timeline.json"
+    path.write_text(content)
+    with pytest.raises(CommandError, match="nothing was written") as error:
+        call_command("import_timeline", str(path))
+    assert message in str(error.value) + capsys.readouterr().err
+
+
+def test_the_import_command_refuses_a_file_beyond_its_size_limit(db, tmp_path):
+    path = tmp_path / "timeline.json"
+    path.write_bytes(b" " * (2**20 + 1))
+    with pytest.raises(CommandError, match="larger than 1 MB: nothing was read"):
+        call_command("import_timeline", str(path), "--max-size", "1")
