@@ -211,3 +211,144 @@ def test_the_import_command_refuses_a_file_beyond_its_size_limit(db, tmp_path):
     path.write_bytes(b" " * (2**20 + 1))
     with pytest.raises(CommandError, match="larger than 1 MB: nothing was read"):
         call_command("import_timeline", str(path), "--max-size", "1")
+
+
+# A hostile corpus against every public page: odd query strings, paths, headers and methods get
+# an answer below 500 (a 4xx with a message, or the page), on SQLite and PostgreSQL alike.
+
+PUBLIC_PAGES = [
+    "/",
+    "/events/nazarbayev-rule-begins/",
+    "/sources/",
+    "/sources/moscow-times-afp/",
+    "/figures/",
+    "/map/",
+    "/embed/",
+    "/changes/",
+    "/changes/feed/",
+    "/changes/feed.json",
+    "/differences/",
+    "/differences/words/",
+    "/differences/who-held-almaty-airport/",
+    "/actors/",
+    "/actors/tokayev/",
+    "/places/",
+    "/places/almaty/",
+    "/sources/csl.json",
+    "/export/timeline.json",
+    "/export/timelinejs.json",
+    "/export/events.csv",
+    "/export/figures.csv",
+    "/export/differences.csv",
+    "/export/annotations.jsonld",
+    "/export/schema.json",
+    "/healthz",
+]
+ODD_QUERIES = [
+    "page=0",
+    "page=-1",
+    "page=99999999999999999999",
+    "page=abc",
+    "page=1e3",
+    "page=%00",
+    "page=" + "1" * 5000,
+    "page=1&page=2",
+    "q=%00",
+    "q=" + "x" * 10_000,
+    "q=%ff%fe",
+    "q=%ED%A0%80",  # a lone surrogate, UTF-8 encoded
+    "q=%F0%9F%92%A5%E2%80%AE",
+    "q=%",
+    "q=%22%27%3C%3E%5C",
+    "q=*",
+    "q=-",
+    "q=NEAR(",
+    "q=%5B%5D%7B%7D%28%29%22%22",
+    "start=0001-01-01",
+    "end=9999-12-31&start=0001-01-01",
+    "start=%00",
+    "start=" + "9" * 5000,
+    "start=5 Jan&start=6 Jan",
+    "known_on=31 Feb",
+    "reported_by=0001-01-01",
+    "actor=%00",
+    "actor=" + "a" * 1000,
+    "&".join(f"actor=a{n}" for n in range(300)),
+    "category=%00",
+    "kind=zzz",
+    "source=x",
+    "event=%00",
+    "event=" + "e" * 200,
+    "corroborated=maybe",
+    "unknown=1",
+    "%00=%00",
+    "=",
+    "&&&",
+    "q[]=1",
+    "callback=alert(1)",
+]
+ODD_PATHS = [
+    "/events/%00/",
+    "/events/" + "a" * 5000 + "/",
+    "/events/%ff/",
+    "/sources/..%2f..%2fsettings.py/",
+    "/differences/%E2%80%AE/",
+    "/export/timeline.json/",
+    "//",
+    "/%00",
+    "/actors/%ED%A0%80/",
+    "/places/" + "%F0%9F%92%A5" * 50 + "/",
+    "/static/../timeline/settings.py",
+    "/admin/../",
+]
+ODD_HEADERS = [
+    {"HX-Request": "true"},
+    {"HX-Request": "junk", "HX-Target": "x" * 5000, "HX-Trigger": "\x00", "HX-Boosted": "yes"},
+    {"HX-Request": "true", "HX-History-Restore-Request": "true", "HX-Current-URL": "javascript:alert(1)"},
+    {"HX-Request": "true", "HX-Current-URL": "http://[::1"},
+    {"Accept": "application/json;q=abc", "Accept-Language": "zz-" + "z" * 500},
+    {"If-None-Match": '"' + "x" * 5000 + '"', "If-Modified-Since": "Mon, 99 Foo 9999 99:99:99 GMT"},
+    {"If-Modified-Since": "Fri, 31 Dec 9999 23:59:59 GMT", "If-None-Match": "*"},
+    {"Range": "bytes=99999999999999999999-", "Cookie": "csrftoken=\x00; sessionid=" + "s" * 5000},
+    {"Host": "testserver", "X-Forwarded-For": "not an address", "Referer": "\x00"},
+]
+
+
+def answer(client, method, path, **kwargs):
+    """The status of a request, with a streamed body read to its end: an export fails while streaming."""
+    response = getattr(client, method)(path, **kwargs)
+    if getattr(response, "streaming", False):
+        b"".join(response.streaming_content)
+    return response.status_code
+
+
+@pytest.fixture
+def hostile_client(client, curated):
+    client.raise_request_exception = False
+    return client
+
+
+@pytest.mark.parametrize("query", ODD_QUERIES)
+def test_odd_query_strings_never_fail(hostile_client, query):
+    # The pages whose fragments read the query string are asked with htmx too.
+    asked = [(path, {}) for path in PUBLIC_PAGES] + [(path, HTMX) for path in ("/", "/embed/", "/differences/")]
+    failed = [(path, h) for path, h in asked if answer(hostile_client, "get", f"{path}?{query}", headers=h) >= 500]
+    assert failed == []
+
+
+@pytest.mark.parametrize("path", ODD_PATHS)
+def test_odd_paths_never_fail(hostile_client, path):
+    assert answer(hostile_client, "get", path) < 500
+
+
+@pytest.mark.parametrize("headers", ODD_HEADERS)
+def test_odd_headers_never_fail(hostile_client, headers):
+    failed = [path for path in PUBLIC_PAGES if answer(hostile_client, "get", path, headers=headers) >= 500]
+    assert failed == []
+
+
+@pytest.mark.parametrize("method", ["post", "put", "patch", "delete", "options", "trace"])
+def test_methods_a_reader_never_uses_are_refused(hostile_client, method):
+    answers = {path: answer(hostile_client, method, path) for path in PUBLIC_PAGES}
+    assert {path: status for path, status in answers.items() if status >= 500} == {}
+    assert set(answers.values()) <= {403, 405}
