@@ -6,8 +6,8 @@ import json
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
-from django.contrib.admin.options import ActionLocation
-from django.core.exceptions import ValidationError
+from django.contrib.admin.options import ActionLocation, IncorrectLookupParameters
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db.models import Count, Q
 from django.forms.models import BaseInlineFormSet
 from django.template.loader import render_to_string
@@ -59,7 +59,59 @@ def report_broken_quotes(request, sources=None):
         messages.success(request, "Every quote occurs in its source's current text.")
 
 
-class CuratedAdmin(SimpleHistoryAdmin):
+#: The largest key a database integer column holds: a larger number overflows SQLite's driver.
+LARGEST_KEY = 2**63 - 1
+
+
+def is_possible_key(field, value):
+    """Whether ``value`` (from a query string) could be a key of ``field``'s related rows."""
+    target = field.target_field
+    try:
+        key = target.to_python(value)
+    except ValidationError:
+        return False
+    if isinstance(key, int):
+        return -LARGEST_KEY <= key <= LARGEST_KEY
+    return "\x00" not in str(key)  # PostgreSQL refuses NUL in any text
+
+
+class HostileQueryMixin:
+    """Odd query strings in the editors' workspace get Django's own answers (an ignored initial
+    value, the changelist's "?e=1"), never a 500: a key too large for the database, a key that
+    is no number, a NUL that PostgreSQL refuses."""
+
+    def get_changeform_initial_data(self, request):
+        """``?actors=abc`` or ``?source=x`` on an add page: bad keys are dropped, not looked up."""
+        initial = super().get_changeform_initial_data(request)
+        for name, value in list(initial.items()):
+            try:
+                field = self.opts.get_field(name)
+            except FieldDoesNotExist:  # not a field: Django passes it on as it is
+                continue
+            if field.is_relation and (field.many_to_many or field.many_to_one) and not field.auto_created:
+                values = value if isinstance(value, list) else [value]
+                kept = [v for v in values if is_possible_key(field, v)]
+                if len(kept) != len(values):
+                    if isinstance(value, list):
+                        initial[name] = kept
+                    else:
+                        del initial[name]
+        return initial
+
+    def get_changelist_instance(self, request):
+        if any("\x00" in key + "".join(values) for key, values in request.GET.lists()):
+            raise IncorrectLookupParameters("NUL in the query string")
+        try:
+            return super().get_changelist_instance(request)
+        except OverflowError as error:  # ?actors=99999999999999999999 on SQLite
+            raise IncorrectLookupParameters(str(error)) from error
+
+    def get_search_results(self, request, queryset, search_term):
+        """The changelist's search and the autocomplete's ``term``: PostgreSQL refuses NUL."""
+        return super().get_search_results(request, queryset, search_term.replace("\x00", ""))
+
+
+class CuratedAdmin(HostileQueryMixin, SimpleHistoryAdmin):
     """Saves and deletes through timeline.editing, the one way in for every write: the row with
     its links and inlines in one transaction, then the search entries and the data version."""
 
@@ -664,7 +716,7 @@ class DifferenceAdminForm(VersionCheckedForm):
 
 
 @admin.register(Event)
-class EventAdmin(ErrorSummaryMixin, SimpleHistoryAdmin):
+class EventAdmin(HostileQueryMixin, ErrorSummaryMixin, SimpleHistoryAdmin):
     form = EventAdminForm
     formfield_overrides = DATES_IN_WORDS
     list_display = ["date", "title", "category", "status", "citation_count", "origin_count"]

@@ -44,6 +44,20 @@ class Section:
         return not self.events
 
 
+def _day_after(day):
+    """The next day, or None after the last day a date can hold: no arithmetic here overflows."""
+    return day + ONE_DAY if day < datetime.date.max else None
+
+
+def _day_before(day):
+    return day - ONE_DAY if day > datetime.date.min else None
+
+
+def _days(first, last):
+    """Every day from ``first`` to ``last``, ``datetime.date.max`` included."""
+    return (datetime.date.fromordinal(n) for n in range(first.toordinal(), last.toordinal() + 1))
+
+
 def _gaps(first, last, latest_article):
     """Sections for the days from ``first`` to ``last`` without events: one for the days
     the articles could have reported, one for the days after the latest of them."""
@@ -71,7 +85,7 @@ def sections_of(events, coverage, chosen, *, previous_day=None, last_chunk=True)
     sections = []
     last_day = previous_day
     if previous_day is None and start:
-        last_day = start - ONE_DAY  # the range's leading empty days are gaps too
+        last_day = _day_before(start)  # the range's leading empty days are gaps too
     for event in events:
         if event.is_context:
             if sections and sections[-1].day is None:
@@ -85,13 +99,13 @@ def sections_of(events, coverage, chosen, *, previous_day=None, last_chunk=True)
         if sections and sections[-1].day == day and sections[-1].events:
             sections[-1].events.append(event)
             continue
-        if last_day is not None and last_day >= TIMELINE_START - ONE_DAY and day > last_day + ONE_DAY:
+        if last_day is not None and last_day >= TIMELINE_START - ONE_DAY and (day - last_day).days > 1:
             sections += _gaps(last_day + ONE_DAY, day - ONE_DAY, latest_article)
         sections.append(Section(day, [event], continued=not sections and day == previous_day))
         last_day = day
     if last_chunk and end and end >= TIMELINE_START:
-        after = last_day + ONE_DAY if last_day and last_day >= TIMELINE_START else max(start or end, TIMELINE_START)
-        if after <= end:
+        after = _day_after(last_day) if last_day and last_day >= TIMELINE_START else max(start or end, TIMELINE_START)
+        if after and after <= end:
             sections += _gaps(after, end, latest_article)
     return sections
 
@@ -176,7 +190,8 @@ def day_strip(events, *, start=None, end=None, query_for_day):
     rows = list(rows)
     if not rows:
         return Strip([], [], 0)
-    strip_end = min(first for first, *_ in rows) + datetime.timedelta(days=STRIP_MAX_DAYS - 1)
+    strip_end = min(first for first, *_ in rows).toordinal() + STRIP_MAX_DAYS - 1
+    strip_end = datetime.date.fromordinal(min(strip_end, datetime.date.max.toordinal()))  # never overflows
     counts = {kind: Counter() for kind in ("exact", "uncertain", "ongoing")}
     spans = []
     for first, last, precision, n in rows:
@@ -188,17 +203,13 @@ def day_strip(events, *, start=None, end=None, query_for_day):
         kind = "uncertain" if precision == Event.Precision.BETWEEN else "ongoing"
         if kind == "ongoing":
             spans.append(Span(first, last, n))
-        day = first
-        while day <= min(last, strip_end):
+        for day in _days(first, min(last, strip_end)):
             counts[kind][day] += n
-            day += ONE_DAY
     days = set().union(*counts.values())
     strip = []
-    day, last = min(days), max(days)
-    while day <= last:
+    for day in _days(min(days), max(days)):
         selected = bool(start or end) and (start or day) <= day <= (end or day)
         strip.append(StripDay(day, *(counts[kind][day] for kind in counts), selected, query_for_day(day)))
-        day += ONE_DAY
     tallest = max(d.count for d in strip)
     for d in strip:
         d.bar_exact, d.bar_uncertain, d.bar_ongoing = (

@@ -23,9 +23,14 @@ class LooseDateField(forms.Field):
     first ("5/1" is 5 January)."""
 
     MAX_LENGTH = 40
+    #: The dates a filter may name: far wider than the collection, narrow enough that no day
+    #: before or after one (a gap, a strip) falls outside what Python's dates can hold.
+    MIN_DATE = datetime.date(1900, 1, 1)
+    MAX_DATE = datetime.date(2100, 12, 31)
     default_error_messages = {
         "invalid": "Could not read “%(value)s” as a date. Try “5 Jan” or “2022-01-05”.",
         "too_long": f"Type a date in at most {MAX_LENGTH} characters, such as “5 Jan”.",
+        "out_of_range": f"Read as %(date)s: choose a date between {MIN_DATE:%-d %B %Y} and {MAX_DATE:%-d %B %Y}.",
     }
 
     def __init__(self, **kwargs):
@@ -33,6 +38,14 @@ class LooseDateField(forms.Field):
         super().__init__(**kwargs)
 
     def to_python(self, value):
+        day = self._read(value)
+        if day and not self.MIN_DATE <= day <= self.MAX_DATE:
+            raise forms.ValidationError(
+                self.error_messages["out_of_range"], code="out_of_range", params={"date": f"{day:%-d %B %Y}"}
+            )
+        return day
+
+    def _read(self, value):
         value = (value or "").strip()
         if not value:
             return None

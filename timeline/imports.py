@@ -11,6 +11,8 @@ so that their ids, and with them links to #c123 and annotation ids, stay the sam
 import collections
 import datetime
 import json
+import math
+import re
 from collections import Counter
 from dataclasses import dataclass
 from decimal import Decimal
@@ -61,9 +63,114 @@ def _where(doc, path):
     return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path).lstrip(".") or "document"
 
 
+#: What a file to import may be: far above the whole collection's export (about 1 MB), far below
+#: what would take the importing process's memory (a 50 MB summary took about 1 GB).
+MAX_FILE_BYTES = 50 * 1024 * 1024
+#: The schema nests six levels deep; a deeper document is no export.
+MAX_DEPTH = 20
+#: The longest number a file may write: any bound in the schema fits in far fewer digits, and
+#: Python refuses to read integers of more than 4,300 digits anyway.
+MAX_NUMBER_CHARACTERS = 30
+#: Integers the databases store (64-bit); the schema bounds each field more tightly.
+LARGEST_INTEGER = 2**63 - 1
+#: Lone surrogates (no character at all: no database can store them), NUL (SQLite stores it,
+#: PostgreSQL refuses it) and the other C0 control characters but tab, line feed and carriage return.
+FORBIDDEN_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
+
+
+class _Unreadable(ValueError):
+    """A number the reader refuses while parsing: what JSON allows and no field can hold."""
+
+
+def _number(text):
+    if len(text) > MAX_NUMBER_CHARACTERS:
+        raise _Unreadable(f"a number of {len(text):,} characters (at most {MAX_NUMBER_CHARACTERS})")
+    return text
+
+
+def _int(text):
+    return int(_number(text))
+
+
+def _float(text):
+    number = float(_number(text))
+    if not math.isfinite(number):
+        raise _Unreadable(f"the number {text} is too large to store")
+    return number
+
+
+def _constant(name):
+    raise _Unreadable(f"{name} is no number JSON allows")
+
+
+def parse(data, *, max_bytes=MAX_FILE_BYTES):
+    """``(document, problems)`` from the bytes (or text) of a file: a document only when it could be
+    read as JSON within the limits; then ``validate`` it."""
+    if len(data) > max_bytes:
+        return None, [Problem("file", f"{len(data):,} bytes, more than the limit of {max_bytes:,}")]
+    if isinstance(data, bytes):
+        try:
+            data = data.decode("utf-8")
+        except UnicodeDecodeError as error:
+            return None, [Problem(f"byte {error.start:,}", f"not UTF-8 ({error.reason})")]
+    try:
+        return json.loads(data, parse_int=_int, parse_float=_float, parse_constant=_constant), []
+    except json.JSONDecodeError as error:
+        return None, [Problem(f"line {error.lineno}, column {error.colno}", f"not valid JSON: {error.msg}")]
+    except _Unreadable as error:
+        return None, [Problem("document", str(error))]
+    except RecursionError:
+        return None, [Problem("document", f"nested more than {MAX_DEPTH} levels deep")]
+
+
+def content_problems(doc):
+    """Every value no field can hold, wherever the schema would not look or would fail on it:
+    nesting beyond MAX_DEPTH, integers beyond 64 bits, numbers that are not finite, and text with
+    lone surrogates or control characters. Iterative: a deep document cannot exhaust the stack."""
+    problems = []
+    stack = [(doc, ())]
+    while stack:
+        value, path = stack.pop()
+        if len(path) > MAX_DEPTH:
+            problems.append(Problem(_where(doc, path[:MAX_DEPTH]), f"nested more than {MAX_DEPTH} levels deep"))
+            continue
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if isinstance(key, str) and (bad := FORBIDDEN_CHARACTERS.search(key)):
+                    problems.append(Problem(_where(doc, path), f"a key holds {_character(bad)}"))
+                stack.append((item, (*path, key)))
+        elif isinstance(value, list):
+            stack.extend((item, (*path, number)) for number, item in enumerate(value))
+        elif isinstance(value, str):
+            if bad := FORBIDDEN_CHARACTERS.search(value):
+                problems.append(Problem(_where(doc, path), f"{_character(bad)} at character {bad.start() + 1:,}"))
+        elif isinstance(value, bool) or value is None:
+            continue
+        elif isinstance(value, int):
+            if not -LARGEST_INTEGER <= value <= LARGEST_INTEGER:
+                problems.append(Problem(_where(doc, path), "a number too large to store"))
+        elif isinstance(value, float) and not math.isfinite(value):
+            problems.append(Problem(_where(doc, path), f"{value} is no number JSON allows"))
+    return sorted(problems, key=str)
+
+
+def _character(match):
+    character = match.group()
+    if "\ud800" <= character <= "\udfff":
+        return f"a lone surrogate (U+{ord(character):04X}, half of a character)"
+    return f"a control character (U+{ord(character):04X})"
+
+
 def schema_problems(doc):
     validator = jsonschema.Draft202012Validator(SCHEMA, format_checker=jsonschema.FormatChecker())
-    return [Problem(_where(doc, e.absolute_path), e.message) for e in validator.iter_errors(doc)]
+    return [Problem(_where(doc, e.absolute_path), _schema_message(e)) for e in validator.iter_errors(doc)]
+
+
+def _schema_message(error):
+    """jsonschema's message, without the whole offending value in it (a summary of 50 MB)."""
+    if error.validator == "maxLength":
+        return f"{len(error.instance):,} characters, more than the {error.validator_value:,} allowed"
+    return error.message if len(error.message) <= 300 else f"{error.message[:300]}…"
 
 
 def _date(value):
@@ -151,7 +258,7 @@ def _model_problems(where, instance, exclude=()):
 
 def validate(doc):
     """Every problem in ``doc`` with where it is; an empty list means it can be imported."""
-    problems = schema_problems(doc)
+    problems = content_problems(doc) or schema_problems(doc)
     if problems:
         return problems  # the checks below rely on the document's shape
 

@@ -8,6 +8,7 @@ from timeline.models.changes import EventChange
 from timeline.models.common import (
     MAX_FIGURE,
     MAX_SPAN,
+    TEXT_LIMITS,
     TIMELINE_START,
     DateBasis,
     Quoted,
@@ -41,6 +42,7 @@ __all__ = [
     "CURATED_MODELS",
     "MAX_FIGURE",
     "MAX_SPAN",
+    "TEXT_LIMITS",
     "TIMELINE_START",
     "Actor",
     "Citation",

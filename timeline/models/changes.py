@@ -3,6 +3,7 @@
 from django.db import models
 from django.utils import timezone
 
+from timeline.models.common import limited_text
 from timeline.models.events import Event
 
 
@@ -43,8 +44,8 @@ class EventChange(models.Model):
 
     event = models.ForeignKey(Event, on_delete=models.PROTECT, related_name="changes")
     kind = models.CharField(max_length=12, choices=Kind.choices)
-    note = models.TextField(
-        blank=True, help_text="Public: what changed and why (“date corrected: ‘Thursday night’ is 6 January”)."
+    note = limited_text(
+        "note", blank=True, help_text="Public: what changed and why (“date corrected: ‘Thursday night’ is 6 January”)."
     )
     changed = models.JSONField(default=list, blank=True, help_text="What readers see that changed: “date”, “summary”…")
     made_at = models.DateTimeField(default=timezone.now, db_index=True)

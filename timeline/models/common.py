@@ -10,6 +10,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.core.validators import MaxLengthValidator
 from django.db import models, transaction
 from django.urls import reverse
 
@@ -40,6 +41,33 @@ def span_in_words(first, last, joiner=" to "):
     else:
         start = f"{first.day} {first:%B %Y}"
     return f"{start}{joiner}{last.day} {last:%B %Y}"
+
+
+#: The longest texts editors and imports may write, far above the collection's longest (an article
+#: of 6,000 characters, a summary of 900, a quote of 400), so that no one field can fill a page or
+#: the memory of the process that renders it. The JSON schema says the same.
+TEXT_LIMITS = {"source text": 500_000, "summary": 20_000, "quote": 5_000, "note": 5_000}
+
+
+class VerbatimTextField(models.TextField):
+    """A text field whose form keeps the text as typed: Django's strips what begins and ends it,
+    and an article's first or last line breaks are part of it, as received."""
+
+    def formfield(self, **kwargs):
+        return super().formfield(**{"strip": False, **kwargs})
+
+    def deconstruct(self):
+        """To migrations, a plain TextField: the two differ only in forms, not in the database."""
+        name, _, args, kwargs = super().deconstruct()
+        return name, "django.db.models.TextField", args, kwargs
+
+
+def limited_text(kind, verbatim=False, **kwargs):
+    """A TextField that refuses more than TEXT_LIMITS[kind] characters (the admin's textarea says so
+    too); ``verbatim``: its form keeps the text as typed (VerbatimTextField)."""
+    limit = TEXT_LIMITS[kind]
+    field = VerbatimTextField if verbatim else models.TextField
+    return field(max_length=limit, validators=[MaxLengthValidator(limit)], **kwargs)
 
 
 @functools.lru_cache(maxsize=8192)
@@ -207,7 +235,7 @@ class QuotedPassage(Quoted, models.Model):
     contain fails validation, wherever the data comes from."""
 
     source = models.ForeignKey("timeline.Source", on_delete=models.PROTECT, related_name="%(class)ss")
-    quote = models.TextField(help_text="Copied character for character from the source (line breaks may differ).")
+    quote = limited_text("quote", help_text="Copied character for character from the source (line breaks may differ).")
     note = models.CharField(max_length=500, blank=True, help_text="Optional: how to read this passage.")
     text_fragment = models.CharField(
         max_length=1000,

@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from simple_history.models import HistoricalRecords
 
-from timeline.models.common import QuotedPassage, SlugQuerySet, Status, Versioned, detail_url
+from timeline.models.common import QuotedPassage, SlugQuerySet, Status, Versioned, detail_url, limited_text
 from timeline.models.events import Event, Figure
 
 
@@ -17,7 +17,12 @@ class DifferenceQuerySet(SlugQuerySet):
         figures = Figure.objects.published().select_related("source", "event").defer("source__text")
         return self.prefetch_related(
             models.Prefetch("positions", queryset=Position.objects.select_related("source").defer("source__text")),
-            "positions__relations_from__to_position",
+            models.Prefetch(
+                "positions__relations_from",
+                queryset=PositionRelation.objects.select_related("to_position__source").defer(
+                    "to_position__source__text"
+                ),
+            ),
             models.Prefetch("events", queryset=Event.objects.published()),
             models.Prefetch("figures", queryset=figures),
         )
@@ -59,7 +64,9 @@ class Difference(Versioned):
         blank=True,
         help_text="For naming and framing: what is named, so that the table of words can compare sources.",
     )
-    note = models.TextField(blank=True, help_text="What readers should know to compare the positions; attribute it.")
+    note = limited_text(
+        "note", blank=True, help_text="What readers should know to compare the positions; attribute it."
+    )
     events = models.ManyToManyField(Event, blank=True, related_name="differences")
     figures = models.ManyToManyField(
         Figure, blank=True, related_name="differences", help_text="For numbers: the figures that hold them."

@@ -21,6 +21,7 @@ from timeline.models.common import (
     Versioned,
     detail_url,
     in_words,
+    limited_text,
     span_in_words,
 )
 from timeline.models.sources import Actor, Place, Source
@@ -186,7 +187,7 @@ class Event(EventDates, Versioned):
 
     slug = models.SlugField(unique=True, max_length=100, help_text="Stable id used in URLs and exports.")
     title = models.CharField(max_length=200)
-    summary = models.TextField(help_text="A neutral account in our own words; attribute every claim.")
+    summary = limited_text("summary", help_text="A neutral account in our own words; attribute every claim.")
     category = models.CharField(max_length=20, choices=Category.choices)
     date = models.DateField(help_text="The day it happened (for a span or an uncertain date, the first day).")
     end_date = models.DateField(
@@ -201,8 +202,9 @@ class Event(EventDates, Versioned):
         "against its own date (“on Wednesday” in a Thursday 6 January story is 5 January). Inferred: from "
         "something else the articles say. Outside knowledge: from outside the articles, marked as such.",
     )
-    date_basis_note = models.TextField(
-        "how the date was established",
+    date_basis_note = limited_text(
+        "note",
+        verbose_name="how the date was established",
         blank=True,
         help_text="The article's words and the reasoning (“‘Early on Wednesday’ in AFP's Thursday 6 January "
         "story”), or the outside knowledge used. Required unless the date is stated.",

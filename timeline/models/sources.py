@@ -13,7 +13,7 @@ from django.template.defaultfilters import pluralize
 from django.utils.functional import cached_property
 from simple_history.models import HistoricalRecords
 
-from timeline.models.common import DateBasis, SlugQuerySet, detail_url, refresh_all_text_fragments
+from timeline.models.common import DateBasis, SlugQuerySet, detail_url, limited_text, refresh_all_text_fragments
 from timeline.text import fold
 
 
@@ -69,19 +69,6 @@ class Coverage:
         return f"{noun} published from {start} to {self.last:%-d %B %Y}"
 
 
-class VerbatimTextField(models.TextField):
-    """A text field whose form keeps the text as typed: Django's strips what begins and ends it,
-    and an article's first or last line breaks are part of it, as received."""
-
-    def formfield(self, **kwargs):
-        return super().formfield(**{"strip": False, **kwargs})
-
-    def deconstruct(self):
-        """To migrations, a plain TextField: the two differ only in forms, not in the database."""
-        name, _, args, kwargs = super().deconstruct()
-        return name, "django.db.models.TextField", args, kwargs
-
-
 class Source(models.Model):
     class Kind(models.TextChoices):
         WIRE = "wire", "Wire story"
@@ -119,13 +106,15 @@ class Source(models.Model):
         default=DateBasis.STATED,
         help_text="“Stated” when the article prints its date; otherwise say how it was determined below.",
     )
-    published_on_basis = models.TextField(
+    published_on_basis = limited_text(
+        "note",
         blank=True,
         help_text="How the publication date was determined when the article does not state it; blank when it does.",
     )
     url = models.URLField(max_length=500, blank=True, help_text="The article's original address, where one is known.")
-    url_basis = models.TextField(
-        "how the address is known",
+    url_basis = limited_text(
+        "note",
+        verbose_name="how the address is known",
         blank=True,
         help_text="Blank when the article gives its own address; otherwise where it comes from (outside knowledge).",
     )
@@ -148,7 +137,7 @@ class Source(models.Model):
         help_text="The file under seeds/ that holds the text (dump_curated writes it): named after the slug when "
         "the source is added, and kept after.",
     )
-    text = VerbatimTextField(help_text="The article's full text, exactly as received.")
+    text = limited_text("source text", help_text="The article's full text, exactly as received.", verbatim=True)
 
     objects = SourceQuerySet.as_manager()
     history = HistoricalRecords()

@@ -451,7 +451,7 @@ def test_a_bad_import_reports_every_problem_where_it_is_and_writes_nothing(clien
     assert f"event '{third}', actors: no actor has the id 'nobody'" in err
 
 
-@pytest.mark.parametrize(("content", "message"), [("{not json", "is not valid JSON"), (None, "Cannot read")])
+@pytest.mark.parametrize(("content", "message"), [("{not json", "not valid JSON"), (None, "Cannot read")])
 def test_an_unreadable_import_file_is_a_clear_error(tmp_path, db, content, message):
     path = tmp_path / "in.json"
     if content is not None:

@@ -11,7 +11,8 @@ from django.utils.autoreload import file_changed
 from django.utils.html import escape
 
 from timeline import editing
-from timeline.models import Actor, Citation, DateBasis, Event, Figure, Source
+from timeline.models import Actor, Citation, DateBasis, Event, EventChange, Figure, Source
+from timeline.urls import timeline_patterns
 
 from .conftest import timeline_chunks
 
@@ -389,3 +390,69 @@ def test_a_step_chart_says_who_gave_each_value(client, curated):
     table = section[section.index('<table class="figures step-table">') :].split("</table>")[0]
     rows = re.findall(r"<tr><td>\d+</td><td class=\"number\">([^<]*)</td><td>([^<]*)</td>", table)
     assert ("13", "Government of Kazakhstan") in rows and ("18", "Almaty police") in rows
+
+
+@pytest.fixture
+def public_changes(curated):
+    """A public change to a dozen events, so that /changes/ and its feeds have rows to repeat a query for."""
+    events = list(Event.objects.published()[:12])
+    for event in events:
+        EventChange.objects.create(event=event, kind=EventChange.Kind.CORRECTED, note="Corrected the date.")
+    editing.data_changed(event_ids=[event.pk for event in events])
+
+
+#: Every public page and export with its query budget: what it makes today with the curated data
+#: (73 events, 57 actors, 40 differences, 21 places, 5 sources, 12 public changes) and a little
+#: room, less than a query per row would add.
+QUERY_BUDGETS = {
+    "timeline:index": 20,
+    "timeline:event_detail": 12,
+    "timeline:source_list": 5,
+    "timeline:source_detail": 8,
+    "timeline:figure_list": 6,
+    "timeline:map": 7,
+    "timeline:embed": 12,
+    "timeline:change_list": 5,
+    "timeline:changes_feed": 4,
+    "timeline:changes_json_feed": 4,
+    "timeline:difference_list": 10,
+    "timeline:words_used": 6,
+    "timeline:difference_detail": 10,
+    "timeline:actor_list": 5,
+    "timeline:actor_detail": 7,
+    "timeline:place_list": 5,
+    "timeline:place_detail": 7,
+    "timeline:source_csl": 4,
+    "timeline:export_timeline_json": 20,
+    "timeline:export_timelinejs": 13,
+    "timeline:export_events_csv": 10,
+    "timeline:export_figures_csv": 9,
+    "timeline:export_differences_csv": 9,
+    "timeline:export_annotations": 10,
+    "timeline:export_schema": 1,
+}
+EXAMPLE_SLUGS = {
+    "timeline:event_detail": "nazarbayev-rule-begins",
+    "timeline:source_detail": "moscow-times-afp",
+    "timeline:difference_detail": "who-held-almaty-airport",
+    "timeline:actor_detail": "tokayev",
+    "timeline:place_detail": "almaty",
+}
+
+
+def test_every_public_page_has_a_query_budget():
+    names = {f"timeline:{pattern.name}" for pattern in timeline_patterns}
+    assert names == set(QUERY_BUDGETS)
+
+
+@pytest.mark.parametrize("headers", [{}, {"HX-Request": "true"}])
+@pytest.mark.parametrize(("name", "budget"), QUERY_BUDGETS.items())
+def test_every_public_page_makes_a_bounded_number_of_queries(
+    client, public_changes, django_assert_max_num_queries, name, budget, headers
+):
+    args = [EXAMPLE_SLUGS[name]] if name in EXAMPLE_SLUGS else []
+    with django_assert_max_num_queries(budget):
+        response = client.get(reverse(name, args=args), headers=headers)
+        assert response.status_code == 200
+        if response.streaming:
+            b"".join(response.streaming_content)

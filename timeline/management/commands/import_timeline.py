@@ -1,7 +1,6 @@
-import json
-
 from django.core.management.base import BaseCommand, CommandError
 
+from timeline import imports
 from timeline.imports import Refused, import_document, validate
 
 
@@ -25,16 +24,26 @@ class Command(BaseCommand):
         parser.add_argument(
             "--note", default="", help="The public note for changes to published events that have none in the file."
         )
+        parser.add_argument(
+            "--max-size",
+            type=int,
+            default=imports.MAX_FILE_BYTES // 2**20,
+            metavar="MB",
+            help="Refuse a larger file (default: %(default)s MB, several times the whole collection's export).",
+        )
 
-    def handle(self, *args, file, dry_run, note, **options):
+    def handle(self, *args, file, dry_run, note, max_size, **options):
+        limit = max_size * 2**20
         try:
-            with open(file, encoding="utf-8") as f:
-                doc = json.load(f)
+            with open(file, "rb") as f:
+                data = f.read(limit + 1)  # no more: a file may grow, or be a pipe
         except OSError as error:
             raise CommandError(f"Cannot read {file}: {error.strerror}.") from error
-        except (json.JSONDecodeError, UnicodeDecodeError) as error:
-            raise CommandError(f"{file} is not valid JSON: {error}.") from error
-
+        if len(data) > limit:
+            raise CommandError(f"{file} is larger than {max_size} MB: nothing was read (raise the limit: --max-size).")
+        doc, problems = imports.parse(data, max_bytes=limit)
+        if doc is None:
+            raise CommandError(f"Cannot read {file}: {problems[0]}; nothing was written.")
         problems = validate(doc)
         for problem in problems:
             self.stderr.write(str(problem))
