@@ -597,6 +597,13 @@ SUFFIXES = ("ings", "ing", "ers", "er", "ed", "es", "s", "e")
 #: events each sentence's query may bring back to be scored; at most MAX_CANDIDATES are kept.
 WINDOW_DAYS = 3
 FETCH_PER_SENTENCE = 40
+#: How many events the search index may hand over per sentence (before the date window), up to how
+#: many entries a term may have for the index to rank them (bm25, SQLite), and from how many entries
+#: on a word is too common to look up (while the sentence has others).
+FETCH_FROM_INDEX = 200
+RANK_UP_TO = 5_000
+COMMON = 10_000
+VOCAB_TABLE = "timeline_reading_vocab"
 MAX_CANDIDATES = 5
 
 
@@ -648,47 +655,79 @@ class Terms:
         return terms
 
 
-def _fts_query(term_sets):
-    """The search index's query for events sharing at least two of the sentence's terms (or its
-    one term): an OR of pairs, each term an OR of its stems as prefixes."""
+def _usable(stems):
+    """The stems of a term set the search index can look up (phrases are matched in Python only)."""
+    return [s for s in stems if re.fullmatch(r"[^\W_]+", s)]
+
+
+def document_counts(stems):
+    """{stem: about how many events' search entries have a word it begins}, for choosing the
+    rarest terms of a sentence. SQLite: summed from the index's own vocabulary (an fts5vocab
+    table in the connection's temporary schema: nothing is written to the database); PostgreSQL:
+    counted through the GIN index, up to COMMON + 1."""
+    stems = sorted(set(stems))
+    if not stems:
+        return {}
+    counts = {}
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            for start in range(0, len(stems), 100):
+                batch = stems[start : start + 100]
+                sql = " UNION ALL ".join(
+                    f"SELECT %s, (SELECT count(*) FROM (SELECT 1 FROM timeline_searchentry WHERE "
+                    f"to_tsvector('simple'::regconfig, COALESCE(text, '')) @@ to_tsquery('simple', %s) "
+                    f"LIMIT {COMMON + 1}) found)"
+                    for _ in batch
+                )
+                cursor.execute(sql, [value for stem in batch for value in (stem, f"{stem}:*")])
+                counts.update(cursor.fetchall())
+            return counts
+        cursor.execute(f"CREATE VIRTUAL TABLE IF NOT EXISTS temp.{VOCAB_TABLE} USING fts5vocab(main, {FTS_TABLE}, row)")
+        for start in range(0, len(stems), 300):
+            batch = stems[start : start + 300]
+            values = ", ".join("(%s, %s, %s)" for _ in batch)
+            cursor.execute(
+                f"WITH wanted(stem, low, high) AS (VALUES {values}) SELECT stem, (SELECT coalesce(sum(doc), 0) "
+                f"FROM temp.{VOCAB_TABLE} WHERE term >= wanted.low AND term < wanted.high) FROM wanted",
+                [value for stem in batch for value in (stem, stem, stem[:-1] + chr(ord(stem[-1]) + 1))],
+            )
+            counts.update(cursor.fetchall())
+    return counts
+
+
+def _index_query(term_sets):
+    """The search index's query for a sentence's term sets, rarest first: events with the rarest
+    term and one of the next two ("airport AND (seized OR overran ... OR almaty)"), or with the
+    one term; each term an OR of its stems as prefixes. Reading the rarest term's entries first
+    keeps the query cheap however common the others are."""
     sqlite = connection.vendor != "postgresql"
-
-    def one(stems):
-        parts = [
-            (f'"{s}"*' if sqlite else f"{s}:*") if " " not in s else None
-            for s in stems
-            if re.fullmatch(r"[^\W_]+", s) or " " in s
-        ]
-        parts = [p for p in parts if p]
-        joined = (" OR " if sqlite else " | ").join(parts)
-        return f"({joined})" if parts else None
-
-    terms = [t for t in (one(s) for s in term_sets) if t]
+    either = " OR " if sqlite else " | "
+    terms = [either.join(f'"{s}"*' if sqlite else f"{s}:*" for s in stems) for stems in term_sets]
+    terms = [f"({t})" for t in terms if t]
     if not terms:
         return None
     if len(terms) == 1:
         return terms[0]
-    pairs = [(a, b) for i, a in enumerate(terms) for b in terms[i + 1 :]]
-    if sqlite:
-        return " OR ".join(f"({a} AND {b})" for a, b in pairs)
-    return " | ".join(f"({a} & {b})" for a, b in pairs)
+    rest = either.join(terms[1:3])
+    return f"{terms[0]} AND ({rest})" if sqlite else f"{terms[0]} & ({rest})"
 
 
-def _matching(events, query):
+def _matching(events, query, ranked):
+    """``events`` among the first FETCH_FROM_INDEX that the index finds for ``query``: on SQLite
+    the best by its bm25 rank when ``ranked`` (a rare enough first term), else in the index's order."""
     if connection.vendor == "postgresql":
-        from django.contrib.postgres.search import SearchQuery, SearchVector
-
-        from timeline.models import SearchEntry
-
-        found = SearchEntry.objects.annotate(vector=SearchVector("text", config="simple")).filter(
-            vector=SearchQuery(query, search_type="raw", config="simple")
+        found = RawSQL(
+            "SELECT event_id FROM timeline_searchentry WHERE to_tsvector('simple'::regconfig, COALESCE(text, '')) "
+            f"@@ to_tsquery('simple', %s) LIMIT {FETCH_FROM_INDEX}",
+            [query],
         )
-        return events.filter(pk__in=found.values("event_id"))
-    found = RawSQL(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s", [query])
+        return events.filter(pk__in=found)
+    order = "ORDER BY rank " if ranked else ""
+    found = RawSQL(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s {order}LIMIT {FETCH_FROM_INDEX}", [query])
     return events.filter(pk__in=found)
 
 
-def _sentence_term_sets(terms, names, name_variants):
+def _sentence_term_sets(terms, names):
     """The terms a sentence's query looks for: each synonym group (all its stems), each other
     word's stem, and each actor or place named (all its name variants' words), longest words first,
     at most eight."""
@@ -696,15 +735,14 @@ def _sentence_term_sets(terms, names, name_variants):
     for group, stemmed in terms.groups.items():
         sets.append(list(_SYNONYM_STEMS[group]))
         covered.add(stemmed)
-    for name in {(n.kind, n.pk) for n in names}:
-        variant_words = {w for v in name_variants.get(name, []) for w in re.findall(r"[^\W_]+", v)}
-        variant_words = {stem(w) for w in variant_words if w not in STOP_WORDS and len(w) >= 3}
-        if variant_words:
-            sets.append(sorted(variant_words))
-            covered |= variant_words
+    for name in names:  # the name as written: an event's entry holds every variant of its names
+        name_stems = {stem(w) for w in re.findall(r"[^\W_]+", fold(name.words)) if w not in STOP_WORDS and len(w) >= 3}
+        if name_stems:
+            sets.append(sorted(name_stems))
+            covered |= name_stems
     rest = sorted((s for s in terms.stems if s not in covered and _group_of(s) is None), key=len, reverse=True)
     sets += [[s] for s in rest]
-    return sets[:8]
+    return [usable for usable in (_usable(stems) for stems in sets[:8]) if usable]
 
 
 def _distance(first, last, event_first, event_last):
@@ -721,33 +759,40 @@ def candidate_events(sentences, published, names, dates, events=None):
     report: [[{"event", "score", "why"}], ...], best first, at most MAX_CANDIDATES each.
 
     Each sentence makes one query: events within WINDOW_DAYS of its dates (or of the article's
-    date, when it gives none), read through the date indexes, that share at least two of its terms
-    (a synonym group, an actor or place named, a word), read through the search index; at most
+    date, when it gives none), read through the date indexes, among those the search index finds
+    with its rarest term and one of its next two (terms: a synonym group, an actor or place named, a
+    word; rarity from ``document_counts``, one query for the whole article); at most
     FETCH_PER_SENTENCE of them are scored here, in Python:
     3 for the same day (2 within a day, 1 within the window), 2 for each actor or place shared,
-    1 for each word or synonym group shared."""
+    2 for each synonym group shared (the verbs events are told with: "seized~overrun"), 1 for each
+    other word shared (a word of a name found counts as the name only)."""
     events = Event.objects.all() if events is None else events
-    name_variants = {}
-    for variant, kind, _slug, pk in known_names(
-        Actor.objects.filter(pk__in={n.pk for n in names if n.kind == "actor"}),
-        Place.objects.filter(pk__in={n.pk for n in names if n.kind == "place"}),
-    ):
-        name_variants.setdefault((kind, pk), []).append(variant)
-    plans, wanted = [], set()
+    readings = []
     for start, end, text in sentences:
+        sentence_names = [n for n in names if start <= n.start < end]
+        terms = Terms.of(text)
+        readings.append((start, end, sentence_names, terms, _sentence_term_sets(terms, sentence_names)))
+    counts = document_counts(stem for *_, term_sets in readings for stems in term_sets for stem in stems)
+    plans, wanted = [], set()
+    for start, end, sentence_names, terms, term_sets in readings:
         inside = [d for d in dates if d.date and start <= d.start < end]
         first = min((d.date for d in inside), default=published)
         last = max((d.last for d in inside), default=published)
-        sentence_names = [n for n in names if start <= n.start < end]
-        terms = Terms.of(text)
-        query = _fts_query(_sentence_term_sets(terms, sentence_names, name_variants))
+        # The commonest words make an index query slow and find too much: left out while others remain.
+        term_sets = [[s for s in stems if counts.get(s, 0) <= COMMON] or stems for stems in term_sets]
+        term_sets = sorted(
+            (stems for stems in term_sets if any(counts.get(s) for s in stems)),  # no entry has it: no help
+            key=lambda stems: sum(counts.get(s, 0) for s in stems),
+        )
+        query = _index_query(term_sets)
         if query is None:
             plans.append(None)
             continue
+        ranked = sum(counts.get(s, 0) for s in term_sets[0]) <= RANK_UP_TO
         margin = datetime.timedelta(days=WINDOW_DAYS)
         window = events.overlapping(first - margin, last + margin)
         rows = list(
-            _matching(window, query)
+            _matching(window, query, ranked)
             .order_by()
             .values("pk", "slug", "date", "end_date", "search_entry__text")[:FETCH_PER_SENTENCE]
         )
@@ -766,6 +811,7 @@ def candidate_events(sentences, published, names, dates, events=None):
             continue
         first, last, dated, sentence_names, terms, rows = plan
         actor_ids = {n.pk for n in sentence_names if n.kind == "actor"}
+        named = {stemmed for n in sentence_names for stemmed in Terms.of(n.words).stems}  # counted as names
         place_ids = {n.pk for n in sentence_names if n.kind == "place"}
         scored = []
         for row in rows:
@@ -780,18 +826,21 @@ def candidate_events(sentences, published, names, dates, events=None):
             shared += [("place", p) for p in place_ids & places.get(row["pk"], set())]
             score += 2 * len(shared)
             why += sorted({labels[s] for s in shared})
-            matched = []
+            matched, verbs = [], 0
             for group, stemmed in terms.groups.items():
-                if group in event_terms.groups:
+                if group in event_terms.groups and stemmed not in named:
+                    verbs += 1
                     theirs = event_terms.groups[group]
                     mine = terms.stems.get(stemmed, stemmed)
                     other = event_terms.stems.get(theirs, theirs)
                     matched.append(mine if theirs == stemmed else f"{mine}~{other}")
             grouped = set(terms.groups.values())
             matched += [
-                word for stemmed, word in terms.stems.items() if stemmed not in grouped and stemmed in event_terms.stems
+                word
+                for stemmed, word in terms.stems.items()
+                if stemmed not in grouped and stemmed not in named and stemmed in event_terms.stems
             ]
-            score += len(matched)
+            score += len(matched) + verbs  # a shared verb (synonym group) counts twice
             if matched:
                 why.append("words: " + ", ".join(matched))
             if not (shared or matched):
