@@ -29,7 +29,7 @@ from django.db.models.expressions import RawSQL
 
 from timeline.models import Actor, Event, Place
 from timeline.search import FTS_TABLE
-from timeline.text import fold
+from timeline.text import WORD, fold
 
 # ---------------------------------------------------------------------------------------------
 # Folding with an offset map
@@ -596,17 +596,18 @@ SUFFIXES = ("ings", "ing", "ers", "er", "ed", "es", "s", "e")
 #: How far (days) an event may lie from the sentence's dates to be a candidate at all, and how many
 #: events each sentence's query may bring back to be scored; at most MAX_CANDIDATES are kept.
 WINDOW_DAYS = 3
-FETCH_PER_SENTENCE = 40
+FETCH_PER_SENTENCE = 20
 #: How many events the search index may hand over per sentence (before the date window), up to how
 #: many entries a term may have for the index to rank them (bm25, SQLite), and from how many entries
 #: on a word is too common to look up (while the sentence has others).
-FETCH_FROM_INDEX = 200
-RANK_UP_TO = 5_000
+FETCH_FROM_INDEX = 100
+RANK_UP_TO = 1_000
 COMMON = 10_000
 VOCAB_TABLE = "timeline_reading_vocab"
 MAX_CANDIDATES = 5
 
 
+@functools.lru_cache(maxsize=65_536)
 def stem(word):
     """A crude stem: the word without one common ending, never shorter than four letters."""
     for suffix in SUFFIXES:
@@ -638,9 +639,9 @@ class Terms:
     @classmethod
     def of(cls, text):
         terms = cls()
-        folded_words = re.findall(r"[^\W_]+", fold(text))
-        joined = " ".join(stem(w) for w in folded_words)
-        for word in folded_words:
+        folded_words = WORD.findall(fold(text))
+        joined = f" {' '.join(stem(w) for w in folded_words)} "
+        for word in dict.fromkeys(folded_words):
             if word in STOP_WORDS or len(word) < 3 or word.isdigit():
                 continue
             stemmed = stem(word)
@@ -650,7 +651,25 @@ class Terms:
                 terms.groups.setdefault(group, stemmed)
         for index, group in enumerate(_SYNONYM_STEMS):  # phrases: "took over", "set alight"
             for phrase in (s for s in group if " " in s):
-                if re.search(rf"(?<!\w){re.escape(phrase)}", joined):
+                if f" {phrase}" in joined:
+                    terms.groups.setdefault(index, phrase)
+        return terms
+
+    @classmethod
+    def of_entry(cls, text):
+        """The terms of an event's search entry (already folded words), quickly: the stems of its
+        words (stop words too: they are never looked up), and its synonym groups with the word that
+        put each there (the entry's word, for "seized~overrun")."""
+        terms, unique = cls(), set(text.split())
+        terms.stems = dict.fromkeys(stem(w) for w in unique)
+        for word in unique:
+            group = _group_of(stem(word))
+            if group is not None:
+                terms.groups.setdefault(group, word)
+        padded = f" {text} "
+        for index, group in enumerate(SYNONYMS if _SYNONYM_STEMS else []):
+            for phrase in (s for s in group if " " in s):
+                if f" {phrase} " in padded:
                     terms.groups.setdefault(index, phrase)
         return terms
 
@@ -816,7 +835,7 @@ def candidate_events(sentences, published, names, dates, events=None):
         scored = []
         for row in rows:
             if row["pk"] not in event_terms_of:
-                event_terms_of[row["pk"]] = Terms.of(row["search_entry__text"] or "")
+                event_terms_of[row["pk"]] = Terms.of_entry(row["search_entry__text"] or "")
             event_terms = event_terms_of[row["pk"]]
             days = _distance(first, last, row["date"], row["end_date"] or row["date"])
             score, why = {0: 3, 1: 2}.get(days, 1), []
@@ -832,8 +851,7 @@ def candidate_events(sentences, published, names, dates, events=None):
                     verbs += 1
                     theirs = event_terms.groups[group]
                     mine = terms.stems.get(stemmed, stemmed)
-                    other = event_terms.stems.get(theirs, theirs)
-                    matched.append(mine if theirs == stemmed else f"{mine}~{other}")
+                    matched.append(mine if stem(theirs) == stemmed else f"{mine}~{theirs}")
             grouped = set(terms.groups.values())
             matched += [
                 word
