@@ -25,7 +25,6 @@ from dataclasses import dataclass, field
 
 from dateutil.relativedelta import FR, MO, SA, SU, TH, TU, WE, relativedelta
 from django.db import connection
-from django.db.models.expressions import RawSQL
 
 from timeline.models import Actor, Event, Place
 from timeline.search import FTS_TABLE
@@ -731,19 +730,33 @@ def _index_query(term_sets):
     return f"{terms[0]} AND ({rest})" if sqlite else f"{terms[0]} & ({rest})"
 
 
-def _matching(events, query, ranked):
-    """``events`` among the first FETCH_FROM_INDEX that the index finds for ``query``: on SQLite
-    the best by its bm25 rank when ``ranked`` (a rare enough first term), else in the index's order."""
-    if connection.vendor == "postgresql":
-        found = RawSQL(
-            "SELECT event_id FROM timeline_searchentry WHERE to_tsvector('simple'::regconfig, COALESCE(text, '')) "
-            f"@@ to_tsquery('simple', %s) LIMIT {FETCH_FROM_INDEX}",
-            [query],
-        )
-        return events.filter(pk__in=found)
-    order = "ORDER BY rank " if ranked else ""
-    found = RawSQL(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s {order}LIMIT {FETCH_FROM_INDEX}", [query])
-    return events.filter(pk__in=found)
+def _found_by_index(queries):
+    """{i: [event id, ...]} for each (i, query, ranked) of ``queries``: the first FETCH_FROM_INDEX
+    events the search index finds for the query (on SQLite the best by its bm25 rank when
+    ``ranked``: a rare enough first term), in one statement for all of them."""
+    found = {}
+    postgresql = connection.vendor == "postgresql"
+    with connection.cursor() as cursor:
+        for start in range(0, len(queries), 100):
+            batch, parts, params = queries[start : start + 100], [], []
+            for i, query, ranked in batch:
+                if postgresql:
+                    parts.append(
+                        f"SELECT {int(i)}, event_id FROM (SELECT event_id FROM timeline_searchentry WHERE "
+                        "to_tsvector('simple'::regconfig, COALESCE(text, '')) @@ to_tsquery('simple', %s) "
+                        f"LIMIT {FETCH_FROM_INDEX}) q{int(i)}"
+                    )
+                else:
+                    order = "ORDER BY rank " if ranked else ""
+                    parts.append(
+                        f"SELECT * FROM (SELECT {int(i)}, rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s "
+                        f"{order}LIMIT {FETCH_FROM_INDEX})"
+                    )
+                params.append(query)
+            cursor.execute(" UNION ALL ".join(parts), params)
+            for i, event_id in cursor.fetchall():
+                found.setdefault(i, []).append(event_id)
+    return found
 
 
 def _sentence_term_sets(terms, names):
@@ -786,13 +799,13 @@ def candidate_events(sentences, published, names, dates, events=None):
     2 for each synonym group shared (the verbs events are told with: "seized~overrun"), 1 for each
     other word shared (a word of a name found counts as the name only)."""
     events = Event.objects.all() if events is None else events
-    readings = []
+    readings, margin = [], datetime.timedelta(days=WINDOW_DAYS)
     for start, end, text in sentences:
         sentence_names = [n for n in names if start <= n.start < end]
         terms = Terms.of(text)
         readings.append((start, end, sentence_names, terms, _sentence_term_sets(terms, sentence_names)))
     counts = document_counts(stem for *_, term_sets in readings for stems in term_sets for stem in stems)
-    plans, wanted = [], set()
+    plans, queries = [], []
     for start, end, sentence_names, terms, term_sets in readings:
         inside = [d for d in dates if d.date and start <= d.start < end]
         first = min((d.date for d in inside), default=published)
@@ -804,19 +817,28 @@ def candidate_events(sentences, published, names, dates, events=None):
             key=lambda stems: sum(counts.get(s, 0) for s in stems),
         )
         query = _index_query(term_sets)
-        if query is None:
-            plans.append(None)
-            continue
-        ranked = sum(counts.get(s, 0) for s in term_sets[0]) <= RANK_UP_TO
-        margin = datetime.timedelta(days=WINDOW_DAYS)
-        window = events.overlapping(first - margin, last + margin)
-        rows = list(
-            _matching(window, query, ranked)
-            .order_by()
-            .values("pk", "slug", "date", "end_date", "search_entry__text")[:FETCH_PER_SENTENCE]
-        )
-        plans.append((first, last, bool(inside), sentence_names, terms, rows))
-        wanted |= {row["pk"] for row in rows}
+        if query is not None:
+            queries.append((len(plans), query, sum(counts.get(s, 0) for s in term_sets[0]) <= RANK_UP_TO))
+        plans.append((first - margin, last + margin, first, last, bool(inside), sentence_names, terms))
+    found = _found_by_index(queries)
+    # The window of every sentence at once, read through the date indexes: then each sentence's own.
+    spans = {}
+    if found:
+        ids = {event_id for events_found in found.values() for event_id in events_found}
+        low = min(plan[0] for i, plan in enumerate(plans) if i in found)
+        high = max(plan[1] for i, plan in enumerate(plans) if i in found)
+        for pk, day, end_day in events.overlapping(low, high).filter(pk__in=ids).values_list("pk", "date", "end_date"):
+            spans[pk] = (day, end_day or day)
+    chosen = {}
+    for i, (low, high, *_rest) in enumerate(plans):
+        inside_window = [pk for pk in found.get(i, []) if pk in spans and spans[pk][1] >= low and spans[pk][0] <= high]
+        chosen[i] = inside_window[:FETCH_PER_SENTENCE]
+    wanted = {pk for pks in chosen.values() for pk in pks}
+    rows_of = {
+        row["pk"]: row
+        for row in Event.objects.filter(pk__in=wanted).values("pk", "slug", "date", "end_date", "search_entry__text")
+    }
+    plans = [(*plan[2:], [rows_of[pk] for pk in chosen[i]]) if i in found else None for i, plan in enumerate(plans)]
     actors, places = {}, {}
     for through, key, found in ((Event.actors.through, "actor_id", actors), (Event.places.through, "place_id", places)):
         for event_id, entity_id in through.objects.filter(event_id__in=wanted).values_list("event_id", key):
