@@ -714,10 +714,11 @@ def document_counts(stems):
 
 
 def _index_query(term_sets):
-    """The search index's query for a sentence's term sets, rarest first: events with the rarest
-    term and one of the next two ("airport AND (seized OR overran ... OR almaty)"), or with the
-    one term; each term an OR of its stems as prefixes. Reading the rarest term's entries first
-    keeps the query cheap however common the others are."""
+    """The search index's query for a sentence's term sets, rarest first: events with two of its
+    three rarest terms ("(airport AND (seiz OR overr ...)) OR (airport AND witness) OR ..."), or
+    with its one term; each term an OR of its stems as prefixes. Only the rarest terms are read,
+    which keeps the query cheap however common the others are; any two of three, so that one
+    incidental rare word ("witness") does not have to be in every candidate."""
     sqlite = connection.vendor != "postgresql"
     either = " OR " if sqlite else " | "
     terms = [either.join(f'"{s}"*' if sqlite else f"{s}:*" for s in stems) for stems in term_sets]
@@ -726,14 +727,15 @@ def _index_query(term_sets):
         return None
     if len(terms) == 1:
         return terms[0]
-    rest = either.join(terms[1:3])
-    return f"{terms[0]} AND ({rest})" if sqlite else f"{terms[0]} & ({rest})"
+    both = " AND " if sqlite else " & "
+    rarest = terms[:3]
+    return either.join(f"({a}{both}{b})" for i, a in enumerate(rarest) for b in rarest[i + 1 :])
 
 
 def _found_by_index(queries):
     """{i: [event id, ...]} for each (i, query, ranked) of ``queries``: the first FETCH_FROM_INDEX
     events the search index finds for the query (on SQLite the best by its bm25 rank when
-    ``ranked``: a rare enough first term), in one statement for all of them."""
+    ``ranked``: a rare enough rarest term), in one statement for all of them."""
     found = {}
     postgresql = connection.vendor == "postgresql"
     with connection.cursor() as cursor:
@@ -790,11 +792,14 @@ def candidate_events(sentences, published, names, dates, events=None):
     """For each sentence (start, end, text), the events of ``events`` (all by default) it may
     report: [[{"event", "score", "why"}], ...], best first, at most MAX_CANDIDATES each.
 
-    Each sentence makes one query: events within WINDOW_DAYS of its dates (or of the article's
-    date, when it gives none), read through the date indexes, among those the search index finds
-    with its rarest term and one of its next two (terms: a synonym group, an actor or place named, a
-    word; rarity from ``document_counts``, one query for the whole article); at most
-    FETCH_PER_SENTENCE of them are scored here, in Python:
+    A sentence's candidates are the events within WINDOW_DAYS of its dates (or of the article's
+    date, when it gives none) among those the search index finds with its rarest term and one of
+    its next two (terms: a synonym group, an actor or place named, a word; rarity from
+    ``document_counts``). The queries do not grow with the article: one statement asks the index
+    for every sentence at once (at most FETCH_FROM_INDEX events each), one reads those events'
+    dates within the article's window through the date indexes, one reads the entries of the first
+    FETCH_PER_SENTENCE of each sentence, and two their actors and places. They are scored here,
+    in Python:
     3 for the same day (2 within a day, 1 within the window), 2 for each actor or place shared,
     2 for each synonym group shared (the verbs events are told with: "seized~overrun"), 1 for each
     other word shared (a word of a name found counts as the name only)."""

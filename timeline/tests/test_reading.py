@@ -60,6 +60,13 @@ def test_earlier_that_day_is_the_day_of_the_date_before_it():
     assert "after ‘On Tuesday’" in found["Earlier that day"].note
 
 
+def test_later_that_day_and_a_weekday_before_an_explicit_day():
+    text = "On Wednesday, January 5, shots rang out. Later that day troops came."
+    found = dates_of(text, THURSDAY_6)
+    assert found["On Wednesday, January 5"].basis == "stated"  # one date, not a weekday and a day
+    assert found["Later that day"].date == datetime.date(2022, 1, 5)
+
+
 def test_that_day_with_no_date_before_it_is_listed_unresolved():
     found = dates_of("That day, crowds gathered.", THURSDAY_6)
     assert found["That day"].date is None
@@ -249,3 +256,13 @@ def test_read_article_prints_json_that_validates_against_the_schema(curated, tmp
         {k: n[k] for k in ("kind", "slug", "words")} for n in doc["names"]
     ]
     assert any(s["candidates"] for s in doc["sentences"])
+
+
+def test_the_queries_do_not_grow_with_the_article(curated, django_assert_max_num_queries):
+    """One statement for every sentence's index query, not one query per sentence."""
+    # MADE-UP TEST ARTICLE of Thursday 6 January 2022: forty sentences.
+    text = " ".join(f"Protesters seized the airport in Almaty on Wednesday, witness {n} said." for n in range(40))
+    with django_assert_max_num_queries(12):
+        result = reading.read(text, THURSDAY_6)
+    assert len(result["sentences"]) == 40
+    assert result["sentences"][-1]["candidates"][0]["event"] == "airport-overrun"
