@@ -166,7 +166,7 @@ def test_numbers_with_their_qualifiers_as_written():
 
 
 def test_years_and_the_numbers_of_dates_are_not_counts():
-    text = "On January 5 in 2022, some 200 gathered."
+    text = "On January 5 in 2022, some 200 gathered (posted 2022-01-06 at 11:30)."
     dates = reading.find_dates(text, THURSDAY_6)
     assert [(n.value, n.qualifier) for n in reading.find_numbers(text, dates)] == [(200, "some")]
 
