@@ -2,6 +2,7 @@
 1,000 words, at N events, one line per size:
 
     .venv/bin/python bench/reading.py [SIZE ...]     (default: 1000 100000; SQLite)
+    .venv/bin/python bench/reading.py --measure DATABASE_URL   (a database already built, e.g. PostgreSQL)
 
 The databases are built as bench/run.sh builds its own (migrate, load_curated, then `generate_events`
 up to SIZE events), in $BENCH_DIR (default /tmp/timeline-reading-bench), and kept for the next run.
@@ -79,7 +80,7 @@ def build(size):
 
 def measure(db):
     """In a process of its own (the database is chosen before Django starts): time ``read``."""
-    os.environ["DATABASE_URL"] = f"sqlite:///{db}"
+    os.environ["DATABASE_URL"] = db if "://" in db else f"sqlite:///{db}"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "timeline.settings")
     sys.path.insert(0, str(ROOT))
     import django
@@ -100,8 +101,8 @@ def measure(db):
     print(
         f"{events:>7,} events: read {len(text.split()):,} words ({len(result['sentences'])} sentences, "
         f"{found} with candidates) in {statistics.median(timings):.3f} s median of {RUNS} "
-        f"(first {timings[0]:.3f} s, slowest {max(timings):.3f} s; CPU {statistics.median(cpu):.3f} s median: "
-        "SQLite runs in this process, so this is the figure a busy machine does not inflate)"
+        f"(first {timings[0]:.3f} s, slowest {max(timings):.3f} s; this process's CPU {statistics.median(cpu):.3f} s "
+        "median: with SQLite, which runs in it, the figure a busy machine inflates least)"
     )
 
 
