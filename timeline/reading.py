@@ -674,9 +674,9 @@ def candidate_events(sentences, published, names, dates, events=None):
     }
     plans = [(*plan[2:], [rows_of[pk] for pk in chosen[i]]) if i in found else None for i, plan in enumerate(plans)]
     actors, places = {}, {}
-    for through, key, found in ((Event.actors.through, "actor_id", actors), (Event.places.through, "place_id", places)):
+    for through, key, links in ((Event.actors.through, "actor_id", actors), (Event.places.through, "place_id", places)):
         for event_id, entity_id in through.objects.filter(event_id__in=wanted).values_list("event_id", key):
-            found.setdefault(event_id, set()).add(entity_id)
+            links.setdefault(event_id, set()).add(entity_id)
     labels = {("actor", n.pk): n.words for n in names if n.kind == "actor"}
     labels |= {("place", n.pk): n.words for n in names if n.kind == "place"}
     event_terms_of, results = {}, []
