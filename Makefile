@@ -4,6 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 WORKERS ?= 3
+SERVE_STAMP := $(VENV)/.installed-serve
 STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 
@@ -17,7 +18,12 @@ $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit("Python 3.12 or newer is required") if sys.version_info < (3, 12) else None'
 	$(PYTHON) -m venv $(VENV)
 
-$(STAMP): $(BIN)/python requirements.txt requirements-dev.txt
+# What serving needs (make run, make serve), and on top of it what the tests and tools need.
+$(SERVE_STAMP): $(BIN)/python requirements.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $(SERVE_STAMP)
+
+$(STAMP): $(SERVE_STAMP) requirements-dev.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $(STAMP)
 
@@ -27,7 +33,7 @@ $(NODE_STAMP): package.json package-lock.json
 	touch $(NODE_STAMP)
 
 ## migrate: create or update the database (SQLite in db.sqlite3, or the one DATABASE_URL names)
-migrate: $(STAMP)
+migrate: $(SERVE_STAMP)
 	$(BIN)/python manage.py migrate --noinput
 
 ## run: create .venv, install, migrate, load the curated data into a new database, serve on 127.0.0.1:8000 (PORT=...)
