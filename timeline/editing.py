@@ -20,7 +20,7 @@ from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
 
-from timeline.models import Citation, DataVersion, Event, EventChange, Figure, find_passage
+from timeline.models import Actor, Citation, DataVersion, Event, EventChange, Figure, Place
 from timeline.search import index_events
 
 Kind = EventChange.Kind
@@ -185,8 +185,12 @@ def in_words(error, model=Event):
 
 def is_public(event):
     """Published (as saved) now or before: readers know its address, so it keeps it for good,
-    and what they saw changes only with a public note."""
-    return bool(event and event.pk) and EventEdit(event.pk).ever_public
+    and what they saw changes only with a public note. EventEdit.ever_public in one query
+    (the admin asks it of every row it lists)."""
+    if not (event and event.pk):
+        return False
+    changed = models.Exists(EventChange.objects.filter(event=models.OuterRef("pk")))
+    return Event.objects.filter(models.Q(status=Event.Status.PUBLISHED) | changed, pk=event.pk).exists()
 
 
 # Writing ---------------------------------------------------------------------------------------
@@ -198,7 +202,7 @@ def _check_passages(event):
     errors = {}
     for relation in PASSAGE_MODELS:
         for passage in getattr(event, relation).select_related("source"):
-            if not find_passage(passage.source.text, passage.quote):
+            if not passage.span:
                 errors.setdefault("__all__", []).append(
                     f"The {relation[:-1]} “{passage.quote[:60]}” does not occur in the text of “{passage.source}”."
                 )
@@ -326,7 +330,7 @@ def _events_found_by(obj):
         return [obj.pk]
     if hasattr(obj, "event_id"):  # a citation or figure
         return [obj.event_id]
-    if hasattr(obj, "events") and obj.pk and type(obj).__name__ in ("Actor", "Place"):
+    if isinstance(obj, (Actor, Place)) and obj.pk:
         return list(obj.events.values_list("pk", flat=True))
     return []
 
