@@ -538,7 +538,7 @@ class EventAdminForm(ConfirmUnlikelyDateForm):
             return
         self.merge = editing.three_way(base["event"], self.edit.before["event"], self.after["event"])
         for name in self.merge.theirs:
-            data[name] = self._saved_value(self.instance, name)  # what the colleague saved
+            data[name] = self._saved_value(name)  # what the colleague saved
             self.after["event"][name] = self.edit.before["event"][name]
             self._show(name, self.edit.before["event"][name])
         self._ask_for_choices(saved_version)
@@ -579,14 +579,10 @@ class EventAdminForm(ConfirmUnlikelyDateForm):
         else:
             self.data[key] = "" if plain_value is None else str(plain_value)
 
-    @staticmethod
-    def _saved_value(instance, name):
-        """The saved value of a field, as a form's cleaned data holds it."""
-        saved = type(instance).objects.get(pk=instance.pk)
-        model_field = type(instance)._meta.get_field(name)
-        if model_field.many_to_many:
-            return list(getattr(saved, name).all())
-        return getattr(saved, name)
+    def _saved_value(self, name):
+        """The saved value of an event's field, as a form's cleaned data holds it (from the state
+        read when the form was checked, not read again)."""
+        return _from_plain(Event._meta.get_field(name), self.edit.before["event"].get(name))
 
     # Choices between two editors' values ----------------------------------------------------
 
@@ -601,7 +597,7 @@ class EventAdminForm(ConfirmUnlikelyDateForm):
         for name in list(self.after["event"]):
             choice = self.choices.get(name)
             if choice == "theirs":
-                data[name] = self._saved_value(self.instance, name)
+                data[name] = self._saved_value(name)
                 self.after["event"][name] = self.edit.before["event"].get(name)
             elif choice is not None and choice != "mine":
                 self.add_error(name, "Choose their value or yours: both of you changed this field.")
@@ -648,7 +644,7 @@ class EventAdminForm(ConfirmUnlikelyDateForm):
 
     def _take_saved(self, form, model, attname, value):
         field = next(f for f in model._meta.concrete_fields if f.attname == attname)
-        value = field.target_field.to_python(value) if field.is_relation else field.to_python(value)
+        value = _from_plain(field, value, as_key=True)
         setattr(form.instance, attname, value)
         form.cleaned_data[field.name] = getattr(form.instance, field.name)
         form.data[form.add_prefix(field.name)] = "" if value is None else str(value)
@@ -674,15 +670,15 @@ class EventAdminForm(ConfirmUnlikelyDateForm):
             return []
         rows = []
         for key, (_base, theirs, mine) in self.merge.conflicts.items():
-            model, name, label = Event, key, key
-            if "-" in key:
+            model, name, row = Event, key, ""
+            if "-" in key:  # "citations-12-note": a field of an inline row
                 relation, number, name = key.split("-", 2)
                 model = editing.PASSAGE_MODELS[relation]
-                label = f"{model._meta.verbose_name} {number}: "
+                row = f"{model._meta.verbose_name} {number}: "
             field = next(
                 f for f in (*model._meta.concrete_fields, *model._meta.many_to_many) if name in (f.name, f.attname)
             )
-            label = f"{label if '-' in key else ''}{field.verbose_name}"
+            label = f"{row}{field.verbose_name}"
             rows.append(
                 {"key": key, "label": label, "theirs": _readable(field, theirs), "mine": _readable(field, mine)}
             )
@@ -698,6 +694,17 @@ class EventAdminForm(ConfirmUnlikelyDateForm):
         if self.merge.mine:
             parts.append(f"your changes to {', '.join(self.merge.mine)} were saved")
         return "; ".join(parts)
+
+
+def _from_plain(field, value, as_key=False):
+    """A plain value (editing.plain, as a snapshot holds it) as the field takes it: rows for a
+    many-to-many field, the key (``as_key``) or the row for a foreign key, else the Python value."""
+    if field.many_to_many:
+        return list(field.related_model.objects.filter(pk__in=value or []))
+    if field.is_relation:
+        key = field.target_field.to_python(value)
+        return key if as_key or key is None else field.related_model.objects.get(pk=key)
+    return field.to_python(value)
 
 
 def _readable(field, value):
